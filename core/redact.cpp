@@ -77,16 +77,21 @@ void command_secrets(std::string_view text, std::vector<Span>& spans) {
       std::size_t start = pos;
       pos += cmd.verb.size();
       if (start > 0 && word_char(text[start - 1]) && cmd.verb != "LOGIN ") continue;
-      bool imap_tagged = false;
       if (cmd.verb == "LOGIN ") {
-        // IMAP: "<tag> LOGIN user pass"; require the tag so prose is not touched.
-        std::size_t t = start;
-        if (t == 0 || text[t - 1] != ' ') continue;
-        std::size_t tag_end = t - 1;
+        // IMAP: "<tag> LOGIN user pass". Clients send the verb in capitals and tags are not
+        // bare numbers, which keeps FTP replies ("530 Login or password incorrect") apart.
+        if (text.substr(start, cmd.verb.size()) != cmd.verb || start == 0 ||
+            text[start - 1] != ' ') {
+          continue;
+        }
+        std::size_t tag_end = start - 1;
         std::size_t tag = tag_end;
-        while (tag > 0 && word_char(text[tag - 1])) --tag;
-        imap_tagged = tag < tag_end && at_line_start(text, tag);
-        if (!imap_tagged) continue;
+        bool digits_only = true;
+        while (tag > 0 && word_char(text[tag - 1])) {
+          --tag;
+          digits_only &= text[tag] >= '0' && text[tag] <= '9';
+        }
+        if (tag == tag_end || digits_only || !at_line_start(text, tag)) continue;
       } else if (!at_line_start(text, start)) {
         continue;
       }

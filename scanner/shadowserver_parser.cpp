@@ -246,7 +246,7 @@ void ShadowserverParser::parse_row(const std::vector<std::string_view>& values,
     if (names_[i] == "community") {
       // The device answers a community everyone knows: that is the finding. The value itself
       // is a credential and is not kept (add_field redacts it).
-      add_field(o, "community_is_default", is_well_known_community(value) ? "true" : "false");
+      add_field(o, "default_snmp_access", is_well_known_community(value) ? "true" : "false");
     }
     add_field(o, names_[i], value);
   }
