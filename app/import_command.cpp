@@ -2,12 +2,14 @@
 
 #include <spdlog/spdlog.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 
+#include "app/command.h"
 #include "app/progress.h"
 #include "core/json_writer.h"
 #include "db/store.h"
@@ -211,6 +213,27 @@ core::Result<int> run_import(const Config& config, const ImportRequest& request,
   }
   std::fflush(stdout);
   return exit_code;
+}
+
+void register_import_command(Commands& commands) {
+  auto request = std::make_shared<ImportRequest>();
+  auto kind = std::make_shared<std::string>();
+  CLI::App* cmd = commands.add(
+      "import",
+      "import feed files: Shodan banners (JSON lines, search pages, host lookups), Shadowserver "
+      "report CSVs, nmap XML. '-' reads stdin; .gz is read as it is",
+      "citywatch import shadowserver 2024-05-01-scan_mqtt-nl-geo.csv\n  "
+      "zcat banners.json.gz | citywatch import shodan -",
+      [request, kind](const Context& context) {
+        request->kind = *scanner::parse_feed_kind(*kind);
+        return run_import(context.config, *request, context.format);
+      });
+  cmd->add_option("kind", *kind, "shodan, shadowserver or nmap")
+      ->required()
+      ->check(CLI::IsMember({"shodan", "shadowserver", "nmap"}));
+  cmd->add_option("files", request->files, "files to import ('-' for stdin)")->required();
+  cmd->add_option("--report-type", request->report_type,
+                  "Shadowserver report type (e.g. scan_mqtt) when the file name does not say it");
 }
 
 }  // namespace citywatch::app

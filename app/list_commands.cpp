@@ -1,5 +1,6 @@
 #include "app/list_commands.h"
 
+#include "app/command.h"
 #include "db/store.h"
 
 namespace citywatch::app {
@@ -39,6 +40,15 @@ core::Result<int> run_services(const Config& config, OutputFormat format) {
   }));
   out.finish();
   return 0;
+}
+
+void register_list_commands(Commands& commands) {
+  commands.add("devices", "list devices (one per address)",
+               "citywatch devices --format json | jq .vendor",
+               [](const Context& c) { return run_devices(c.config, c.format); });
+  commands.add("services", "list services (address, port, transport)",
+               "citywatch services --format csv > services.csv",
+               [](const Context& c) { return run_services(c.config, c.format); });
 }
 
 }  // namespace citywatch::app
