@@ -5,7 +5,9 @@
 #include <toml++/toml.h>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
+#include <string_view>
 
 namespace citywatch::app {
 namespace {
@@ -48,7 +50,8 @@ core::Result<std::size_t> read_count(const std::string& path, const toml::table&
                                      std::int64_t max) {
   const toml::node* node = table.get(key);
   if (!node) return fallback;
-  auto value = node->value<std::int64_t>();
+  // value_exact: value<> would take 5000.0 and casts huge floats to an integer unchecked.
+  auto value = node->value_exact<std::int64_t>();
   if (!value || *value < min || *value > max) {
     return config_error(path, *node,
                         std::string(key) + " must be an integer from " + std::to_string(min) +
@@ -63,40 +66,154 @@ std::string resolve(const std::filesystem::path& base, const std::string& value)
   return p.is_absolute() ? value : (base / p).lexically_normal().string();
 }
 
+// toml++ 3.3 (Debian 12) reaches __builtin_unreachable, undefined behaviour, when it asks whether
+// certain non-ASCII characters are whitespace (marzer/tomlplusplus#190 and #295, fixed upstream
+// after 3.3). It asks outside strings and comments, where TOML allows no non-ASCII anyway, and
+// for the character after a backslash in a basic string. Such text is refused before toml++ sees
+// it, so a config file cannot crash or confuse the parser; comments and string values may still
+// hold any UTF-8.
+core::Result<void> check_toml_safe(std::string_view text, const std::string& path) {
+  enum class State { kBare, kComment, kBasic, kLiteral, kMultiBasic, kMultiLiteral };
+  auto non_ascii = [](char c) { return static_cast<unsigned char>(c) >= 0x80; };
+  auto refuse = [&path](std::size_t line, std::string message) {
+    return core::fail(core::ErrorCode::kConfig, std::move(message),
+                      path + ":" + std::to_string(line));
+  };
+  // A closing """ or ''' may have one or two quotes of the string's content before it; returns
+  // the end of the run, or i when there is no closing delimiter at i.
+  auto closing_run = [&text](std::size_t i, char quote) {
+    std::size_t end = i;
+    while (end < text.size() && text[end] == quote && end - i < 5) {
+      ++end;
+    }
+    return end - i >= 3 ? end : i;
+  };
+  State state = State::kBare;
+  // Last character outside strings and comments, blanks aside. toml++ reads a bare value on
+  // through a quote ("0x"...), so a quote opens a string only where TOML lets one start.
+  char previous = '\n';
+  std::size_t line = 1;
+  std::size_t i = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;  // toml++ skips a byte order mark
+  while (i < text.size()) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+    }
+    switch (state) {
+      case State::kBare:
+        if (non_ascii(c)) {
+          return refuse(line, "non-ASCII character outside a quoted string or comment");
+        }
+        if (c == '#') {
+          state = State::kComment;
+        } else if ((c == '"' || c == '\'') &&
+                   std::string_view("=[,{.\n").find(previous) != std::string_view::npos) {
+          bool multi = text.substr(i, 3) == std::string(3, c);
+          state = c == '"' ? (multi ? State::kMultiBasic : State::kBasic)
+                           : (multi ? State::kMultiLiteral : State::kLiteral);
+          i += multi ? 3 : 1;
+          continue;
+        } else if (c != ' ' && c != '\t') {
+          previous = c;
+        }
+        break;
+      case State::kComment:
+        if (c == '\n') {
+          state = State::kBare;
+          previous = c;
+        }
+        break;
+      case State::kBasic:
+      case State::kLiteral:
+        if (c == '\n' || c == (state == State::kBasic ? '"' : '\'')) {
+          state = State::kBare;
+          previous = c;
+        }
+        break;
+      case State::kMultiBasic:
+      case State::kMultiLiteral:
+        if (std::size_t end = closing_run(i, state == State::kMultiBasic ? '"' : '\''); end > i) {
+          state = State::kBare;
+          previous = c;
+          i = end;
+          continue;
+        }
+        break;
+    }
+    if (c == '\\' && (state == State::kBasic || state == State::kMultiBasic)) {
+      // A line-ending backslash trims the whitespace and line breaks after it; toml++ then looks
+      // at the first character past them.
+      std::size_t next = i + 1;
+      if (state == State::kMultiBasic) {
+        while (next < text.size() && (text[next] == ' ' || text[next] == '\t' ||
+                                      text[next] == '\r' || text[next] == '\n')) {
+          line += text[next] == '\n' ? 1 : 0;
+          ++next;
+        }
+      }
+      if (next < text.size() && non_ascii(text[next])) {
+        return refuse(line, "non-ASCII character right after a backslash in a string");
+      }
+      if (next == i + 1) {
+        // An escaped character is skipped; the first one past a trimmed line break is not.
+        line += next < text.size() && text[next] == '\n' ? 1 : 0;
+        ++next;
+      }
+      i = next;
+      continue;
+    }
+    ++i;
+  }
+  return core::ok();
+}
+
 }  // namespace
 
 core::Result<Config> load_config(const std::string& path) {
-  toml::parse_result parsed = toml::parse_file(path);
+  std::ifstream in(path, std::ios::binary);
+  std::string text;
+  char chunk[4096];
+  while (in.read(chunk, sizeof chunk), in.gcount() > 0) {
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+  }
+  // A directory opens but fails on the first read (badbit); it must not pass as an empty file,
+  // which would be a valid config of defaults.
+  if (!in.is_open() || in.bad()) {
+    return core::fail(core::ErrorCode::kConfig,
+                      "cannot read the configuration file (check --config)", path);
+  }
+  return parse_config(text, path);
+}
+
+core::Result<Config> parse_config(std::string_view text, const std::string& name) {
+  CITYWATCH_TRY(check_toml_safe(text, name));
+  toml::parse_result parsed = toml::parse(text, name);
   if (!parsed) {
     const auto& err = parsed.error();
-    if (err.description().find("File could not be opened") != std::string_view::npos) {
-      return core::fail(core::ErrorCode::kConfig,
-                        "cannot read the configuration file (check --config)", path);
-    }
     return core::fail(core::ErrorCode::kConfig, std::string(err.description()),
-                      where_of(path, err.source()));
+                      where_of(name, err.source()));
   }
   const toml::table& root = parsed.table();
-  CITYWATCH_TRY(check_keys(path, root, "", {"city", "database", "import"}));
+  CITYWATCH_TRY(check_keys(name, root, "", {"city", "database", "import"}));
   Config config;
-  auto base = std::filesystem::path(path).parent_path();
+  auto base = std::filesystem::path(name).parent_path();
 
-  auto section = [&](std::string_view name) -> core::Result<const toml::table*> {
-    const toml::node* node = root.get(name);
+  auto section = [&](std::string_view table) -> core::Result<const toml::table*> {
+    const toml::node* node = root.get(table);
     if (!node) return static_cast<const toml::table*>(nullptr);
     if (!node->is_table())
-      return config_error(path, *node, "[" + std::string(name) + "] must be a table");
+      return config_error(name, *node, "[" + std::string(table) + "] must be a table");
     return node->as_table();
   };
 
   auto city = section("city");
   if (!city) return core::fail(city.error());
   if (*city) {
-    CITYWATCH_TRY(check_keys(path, **city, "city", {"name", "code"}));
-    auto name = read_string(path, **city, "name", config.city_name);
-    if (!name) return core::fail(name.error());
-    config.city_name = *name;
-    auto code = read_string(path, **city, "code", config.city_code);
+    CITYWATCH_TRY(check_keys(name, **city, "city", {"name", "code"}));
+    auto city_name = read_string(name, **city, "name", config.city_name);
+    if (!city_name) return core::fail(city_name.error());
+    config.city_name = *city_name;
+    auto code = read_string(name, **city, "code", config.city_code);
     if (!code) return core::fail(code.error());
     config.city_code = *code;
   }
@@ -104,8 +221,8 @@ core::Result<Config> load_config(const std::string& path) {
   auto database = section("database");
   if (!database) return core::fail(database.error());
   if (*database) {
-    CITYWATCH_TRY(check_keys(path, **database, "database", {"path"}));
-    auto db = read_string(path, **database, "path", config.database_path);
+    CITYWATCH_TRY(check_keys(name, **database, "database", {"path"}));
+    auto db = read_string(name, **database, "path", config.database_path);
     if (!db) return core::fail(db.error());
     config.database_path = resolve(base, *db);
   } else {
@@ -116,14 +233,14 @@ core::Result<Config> load_config(const std::string& path) {
   if (!import) return core::fail(import.error());
   if (*import) {
     CITYWATCH_TRY(
-        check_keys(path, **import, "import", {"chunk_size", "reject_dir", "print_errors"}));
-    auto chunk = read_count(path, **import, "chunk_size", config.import_chunk_size, 1, 1000000);
+        check_keys(name, **import, "import", {"chunk_size", "reject_dir", "print_errors"}));
+    auto chunk = read_count(name, **import, "chunk_size", config.import_chunk_size, 1, 1000000);
     if (!chunk) return core::fail(chunk.error());
     config.import_chunk_size = *chunk;
-    auto rejects = read_string(path, **import, "reject_dir", config.reject_dir);
+    auto rejects = read_string(name, **import, "reject_dir", config.reject_dir);
     if (!rejects) return core::fail(rejects.error());
     config.reject_dir = resolve(base, *rejects);
-    auto print = read_count(path, **import, "print_errors", config.print_errors, 0, 100000);
+    auto print = read_count(name, **import, "print_errors", config.print_errors, 0, 100000);
     if (!print) return core::fail(print.error());
     config.print_errors = *print;
   }

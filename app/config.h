@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 #include "core/result.h"
 
@@ -22,5 +23,10 @@ struct Config {
 // Reads and validates a config file. Unknown keys are errors (a typo must not silently fall
 // back to a default); so are wrong types and out-of-range values. kConfig with file:line.
 core::Result<Config> load_config(const std::string& path);
+
+// The same from text already in memory (what load_config does after reading the file; the fuzz
+// target calls it directly). name stands for the file in every error's where, and relative
+// paths in the text resolve against name's directory.
+core::Result<Config> parse_config(std::string_view text, const std::string& name);
 
 }  // namespace citywatch::app
