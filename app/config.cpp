@@ -77,7 +77,7 @@ core::Result<Config> load_config(const std::string& path) {
                       where_of(path, err.source()));
   }
   const toml::table& root = parsed.table();
-  CITYWATCH_TRY(check_keys(path, root, "", {"city", "database", "import"}));
+  CITYWATCH_TRY(check_keys(path, root, "", {"city", "database", "import", "risk"}));
   Config config;
   auto base = std::filesystem::path(path).parent_path();
 
@@ -126,6 +126,18 @@ core::Result<Config> load_config(const std::string& path) {
     auto print = read_count(path, **import, "print_errors", config.print_errors, 0, 100000);
     if (!print) return core::fail(print.error());
     config.print_errors = *print;
+  }
+
+  auto risk = section("risk");
+  if (!risk) return core::fail(risk.error());
+  if (*risk) {
+    CITYWATCH_TRY(check_keys(path, **risk, "risk", {"data_dir", "gone_after_days"}));
+    auto dir = read_string(path, **risk, "data_dir", config.data_dir);
+    if (!dir) return core::fail(dir.error());
+    config.data_dir = dir->empty() ? std::string() : resolve(base, *dir);
+    auto days = read_count(path, **risk, "gone_after_days", config.gone_after_days, 1, 3650);
+    if (!days) return core::fail(days.error());
+    config.gone_after_days = *days;
   }
   return config;
 }
