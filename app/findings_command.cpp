@@ -84,9 +84,10 @@ core::Result<int> run_list(const Context& c, const ListOptions& options) {
              Cell(std::string(core::to_string(f.severity))),
              Cell(std::string(core::to_string(f.confidence))),
              Cell(std::string(core::to_string(s.status))),
-             s.exempt ? Cell(s.exempt_reason) : Cell(), Cell(static_cast<std::int64_t>(s.device_score)),
-             Cell(cve_cell(f.cves)), Cell(core::format_utc(s.first_seen)),
-             Cell(core::format_utc(s.last_seen)), Cell(evidence), Cell(f.sentence)});
+             s.exempt ? Cell(s.exempt_reason) : Cell(),
+             Cell(static_cast<std::int64_t>(s.device_score)), Cell(cve_cell(f.cves)),
+             Cell(core::format_utc(s.first_seen)), Cell(core::format_utc(s.last_seen)),
+             Cell(evidence), Cell(f.sentence)});
   }));
   out.finish();
   return 0;
@@ -146,8 +147,7 @@ core::Result<int> run_show(const Context& c, std::int64_t id) {
 
 core::Result<int> run_exempt(const Context& c, const ExemptOptions& o) {
   db::Exemption e;
-  static constexpr std::string_view kReasons[] = {"not-ours", "research-honeypot",
-                                                  "accepted-risk"};
+  static constexpr std::string_view kReasons[] = {"not-ours", "research-honeypot", "accepted-risk"};
   if (std::find(std::begin(kReasons), std::end(kReasons), o.reason) == std::end(kReasons)) {
     return core::fail(core::ErrorCode::kUsage,
                       "--reason must be not-ours, research-honeypot or accepted-risk");
@@ -255,8 +255,9 @@ void register_findings_command(Commands& commands) {
   show->add_option("id", *show_id, "finding id")->required();
 
   CLI::App* ex = cmd->add_subcommand(
-      "exempt", "exempt a finding (or with --ip a whole device): it is not notified and shown "
-                "as exempt until the date");
+      "exempt",
+      "exempt a finding (or with --ip a whole device): it is not notified and shown "
+      "as exempt until the date");
   add_example(ex,
               "citywatch findings exempt 17 --reason research-honeypot --until 2027-01-01 "
               "--by ciso-team --note 'TU Delft honeypot'");

@@ -99,8 +99,7 @@ core::Result<std::unique_ptr<RiskPipeline>> RiskPipeline::create(const Config& c
   return std::unique_ptr<RiskPipeline>(new RiskPipeline(std::move(impl)));
 }
 
-void RiskPipeline::fingerprint(std::vector<core::Observation>& chunk,
-                               AssessCounts& counts) const {
+void RiskPipeline::fingerprint(std::vector<core::Observation>& chunk, AssessCounts& counts) const {
   for (auto& o : chunk) {
     o.fingerprint = impl_->data.fingerprinter.identify(o);
     if (!o.fingerprint.empty()) ++counts.fingerprinted;

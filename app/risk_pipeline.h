@@ -24,7 +24,7 @@ namespace citywatch::app {
 struct AssessCounts {
   std::size_t verdicts = 0;
   std::size_t fingerprinted = 0;
-  std::size_t opened = 0;    // new findings
+  std::size_t opened = 0;  // new findings
   std::size_t refreshed = 0;
   std::size_t reopened = 0;
   std::size_t fixed = 0;
@@ -44,8 +44,7 @@ core::Result<RiskData> load_risk_data(const Config& config);
 class RiskPipeline {
  public:
   // `store` must outlive the pipeline.
-  static core::Result<std::unique_ptr<RiskPipeline>> create(const Config& config,
-                                                            db::Store& store);
+  static core::Result<std::unique_ptr<RiskPipeline>> create(const Config& config, db::Store& store);
   ~RiskPipeline();
 
   void fingerprint(std::vector<core::Observation>& chunk, AssessCounts& counts) const;

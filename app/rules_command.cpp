@@ -35,9 +35,10 @@ core::Result<int> run_check(const Context& c) {
                    problem.c_str(), got.rule_id.c_str());
     }
   }
-  std::printf("%zu fingerprint rules from %zu vendors in %s/fingerprints; %zu test cases "
-              "failed\n",
-              fp.rules().size(), fp.vendor_count(), data_dir(c.config).c_str(), failed);
+  std::printf(
+      "%zu fingerprint rules from %zu vendors in %s/fingerprints; %zu test cases "
+      "failed\n",
+      fp.rules().size(), fp.vendor_count(), data_dir(c.config).c_str(), failed);
   std::printf("%zu default credentials, %zu end-of-life entries\n", data->credentials.size(),
               data->eol.size());
   return failed ? core::exit_code(core::ErrorCode::kConfig) : 0;
@@ -47,13 +48,13 @@ core::Result<int> run_check(const Context& c) {
 
 void register_rules_command(Commands& commands) {
   auto subs = std::make_shared<CLI::App*>(nullptr);
-  CLI::App* cmd = commands.add(
-      "rules", "the shipped fingerprint rules and lists; subcommand: check",
-      "citywatch rules check",
-      [subs](const Context& c) -> core::Result<int> {
-        if (!(*subs)->parsed()) return core::fail(core::ErrorCode::kUsage, "use `rules check`");
-        return run_check(c);
-      });
+  CLI::App* cmd =
+      commands.add("rules", "the shipped fingerprint rules and lists; subcommand: check",
+                   "citywatch rules check", [subs](const Context& c) -> core::Result<int> {
+                     if (!(*subs)->parsed())
+                       return core::fail(core::ErrorCode::kUsage, "use `rules check`");
+                     return run_check(c);
+                   });
   *subs = cmd->add_subcommand("check",
                               "validate every rule and list file and run each rule's test case");
   add_example(*subs, "CITYWATCH_DATA_DIR=./data citywatch rules check");

@@ -81,10 +81,11 @@ core::Result<int> run_vulndb_import(const Context& c, const std::vector<std::str
                   path.c_str(), summary->catalog_version.c_str(), kev, diag.count(), seconds,
                   with_thousands(static_cast<std::uint64_t>(rate)).c_str());
     } else {
-      std::printf("%s: NVD: %zu CVE records with %zu vulnerable CPE matches stored, %zu rejected "
-                  "(%.2f s, %s/s)\n",
-                  path.c_str(), cves, matches, diag.count(), seconds,
-                  with_thousands(static_cast<std::uint64_t>(rate)).c_str());
+      std::printf(
+          "%s: NVD: %zu CVE records with %zu vulnerable CPE matches stored, %zu rejected "
+          "(%.2f s, %s/s)\n",
+          path.c_str(), cves, matches, diag.count(), seconds,
+          with_thousands(static_cast<std::uint64_t>(rate)).c_str());
     }
     if (diag.count() > 0) exit_code = std::max(exit_code, 65);
   }
@@ -93,8 +94,9 @@ core::Result<int> run_vulndb_import(const Context& c, const std::vector<std::str
   std::printf("vulnerability database: %lld CVEs, %lld CPE matches, %lld KEV entries\n",
               static_cast<long long>(counts->cves), static_cast<long long>(counts->matches),
               static_cast<long long>(counts->kev));
-  std::printf("new imports are matched from now on; findings of stored devices update when "
-              "their services are seen again\n");
+  std::printf(
+      "new imports are matched from now on; findings of stored devices update when "
+      "their services are seen again\n");
   return exit_code;
 }
 
@@ -113,8 +115,9 @@ void register_vulndb_command(Commands& commands) {
         return run_vulndb_import(c, *files);
       });
   CLI::App* import = cmd->add_subcommand(
-      "import", "import NVD CVE JSON files (API 2.0 pages or single records) and CISA's KEV "
-                "catalogue; the kind is told from the content");
+      "import",
+      "import NVD CVE JSON files (API 2.0 pages or single records) and CISA's KEV "
+      "catalogue; the kind is told from the content");
   add_example(import, "citywatch vulndb import CVE-2018-14847.json cisa_kev.json");
   import->add_option("files", *files, "JSON files")->required();
   *subs = import;

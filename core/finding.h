@@ -45,10 +45,10 @@ std::optional<FindingStatus> parse_finding_status(std::string_view text);
 bool is_active(FindingStatus s);
 
 struct CveRef {
-  std::string id;            // "CVE-2018-14847"
-  double cvss = 0;           // base score, 0 when unknown
-  bool kev = false;          // in CISA's Known Exploited Vulnerabilities catalogue
-  bool verified = true;      // false: a feed inferred it (Shodan's unverified vulns)
+  std::string id;        // "CVE-2018-14847"
+  double cvss = 0;       // base score, 0 when unknown
+  bool kev = false;      // in CISA's Known Exploited Vulnerabilities catalogue
+  bool verified = true;  // false: a feed inferred it (Shodan's unverified vulns)
   friend bool operator==(const CveRef&, const CveRef&) = default;
 };
 
@@ -64,7 +64,7 @@ struct Finding {
   Confidence confidence = Confidence::kConfirmed;
   std::vector<std::string> evidence;  // ObservationKey::to_string() of what showed it
   std::vector<CveRef> cves;
-  std::string sentence;  // "Telnet (port 23) is reachable from the internet; ..."
+  std::string sentence;         // "Telnet (port 23) is reachable from the internet; ..."
   UnixSeconds observed_at = 0;  // when the evidence was seen
 };
 

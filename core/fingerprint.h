@@ -12,10 +12,25 @@ namespace citywatch::core {
 // The device types fingerprint rules may name (data/fingerprints, docs/fingerprints.md).
 // Stored and shown as these strings; a rule naming anything else is refused on load.
 inline constexpr std::string_view kDeviceTypes[] = {
-    "camera",       "dvr",     "router",          "nas",        "printer",
-    "smart-home",   "building-controller",         "plc",        "solar-inverter",
-    "mqtt-broker",  "firewall", "modem",          "access-point", "voip",
-    "media",        "server",  "hmi",             "ups",        "iot",
+    "camera",
+    "dvr",
+    "router",
+    "nas",
+    "printer",
+    "smart-home",
+    "building-controller",
+    "plc",
+    "solar-inverter",
+    "mqtt-broker",
+    "firewall",
+    "modem",
+    "access-point",
+    "voip",
+    "media",
+    "server",
+    "hmi",
+    "ups",
+    "iot",
 };
 bool is_device_type(std::string_view type);
 

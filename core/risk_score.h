@@ -17,8 +17,8 @@ struct ScoreContribution {
   std::uint16_t port = 0;
   Severity severity = Severity::kInfo;
   Confidence confidence = Confidence::kConfirmed;
-  double points = 0;  // 0..100 on its own, before combining
-  std::string why;    // "critical (60) x exploitable (1.2) x confirmed (1.0)"
+  double points = 0;    // 0..100 on its own, before combining
+  std::string why;      // "critical (60) x exploitable (1.2) x confirmed (1.0)"
   bool exempt = false;  // shown, but adds nothing
 };
 

@@ -30,11 +30,11 @@ struct CpeMatch {
 struct CveRecord {
   std::string id;
   std::string description;
-  double cvss = 0;           // best base score the record gives (v3.1, v3.0, then v2)
+  double cvss = 0;  // best base score the record gives (v3.1, v3.0, then v2)
   std::string cvss_vector;
-  std::string published;     // ISO date as NVD wrote it
+  std::string published;  // ISO date as NVD wrote it
   std::string last_modified;
-  std::string kev_date;      // cisaExploitAdd, when NVD states it
+  std::string kev_date;  // cisaExploitAdd, when NVD states it
   std::vector<CpeMatch> matches;
 };
 

@@ -42,7 +42,8 @@ std::vector<core::CveRef> parse_cves(std::string_view json) {
     if (end == std::string_view::npos) break;
     r.id = std::string(json.substr(start, end - start));
     std::size_t close = json.find('}', end);
-    std::string_view obj = json.substr(end, close == std::string_view::npos ? json.size() - end : close - end);
+    std::string_view obj =
+        json.substr(end, close == std::string_view::npos ? json.size() - end : close - end);
     if (auto c = obj.find("\"cvss\":"); c != std::string_view::npos) {
       r.cvss = std::strtod(std::string(obj.substr(c + 7, 8)).c_str(), nullptr);
     }
@@ -134,7 +135,7 @@ core::Result<void> FindingStore::add_event(std::int64_t id, core::UnixSeconds no
 }
 
 core::Result<FindingStore::Outcome> FindingStore::record_present(const core::Finding& f,
-                                                        core::UnixSeconds now) {
+                                                                 core::UnixSeconds now) {
   if (!find_) {
     auto s = conn_.prepare(
         "SELECT id, status, first_seen, last_seen, status_observed_at, evidence, severity "
@@ -247,7 +248,8 @@ core::Result<bool> FindingStore::record_secure(const core::Finding& f, core::Uni
 core::Result<void> FindingStore::set_service_auth(const core::IpAddress& ip, std::uint16_t port,
                                                   core::Transport transport,
                                                   std::string_view auth) {
-  auto u = conn_.prepare("UPDATE services SET auth = ? WHERE ip = ? AND port = ? AND transport = ?");
+  auto u =
+      conn_.prepare("UPDATE services SET auth = ? WHERE ip = ? AND port = ? AND transport = ?");
   if (!u) return core::fail(u.error());
   u->bind(1, auth);
   bind_ip(*u, 2, ip);
@@ -255,8 +257,8 @@ core::Result<void> FindingStore::set_service_auth(const core::IpAddress& ip, std
   return u->run();
 }
 
-core::Result<std::vector<StoredFinding>> FindingStore::active_for_device(
-    const core::IpAddress& ip, core::UnixSeconds now) {
+core::Result<std::vector<StoredFinding>> FindingStore::active_for_device(const core::IpAddress& ip,
+                                                                         core::UnixSeconds now) {
   auto q = conn_.prepare(std::string(kSelect) +
                          " WHERE f.ip = ?2 AND f.status IN ('open', 'notified', 'reopened')"
                          " ORDER BY f.id");
@@ -329,8 +331,8 @@ core::Result<std::vector<FindingEvent>> FindingStore::history(std::int64_t findi
     auto row = q->step();
     if (!row) return core::fail(row.error());
     if (!*row) break;
-    out.push_back({q->int64(0), q->int64(1), q->text(2), q->text(3), q->text(4), q->text(5),
-                   q->text(6)});
+    out.push_back(
+        {q->int64(0), q->int64(1), q->text(2), q->text(3), q->text(4), q->text(5), q->text(6)});
   }
   return out;
 }
@@ -350,9 +352,8 @@ core::Result<std::int64_t> FindingStore::exempt(const Exemption& e, core::UnixSe
     auto ip = device_of(*e.finding_id);
     if (!ip) return core::fail(ip.error());
     if (!*ip) {
-      return core::fail(core::ErrorCode::kNotFound,
-                        "no finding " + std::to_string(*e.finding_id) +
-                            "; see `citywatch findings` for the ids");
+      return core::fail(core::ErrorCode::kNotFound, "no finding " + std::to_string(*e.finding_id) +
+                                                        "; see `citywatch findings` for the ids");
     }
   }
   auto ins = conn_.prepare(
@@ -377,7 +378,7 @@ core::Result<std::int64_t> FindingStore::exempt(const Exemption& e, core::UnixSe
 }
 
 core::Result<std::vector<core::IpAddress>> FindingStore::sweep_gone(core::UnixSeconds cutoff,
-                                                                   core::UnixSeconds now) {
+                                                                    core::UnixSeconds now) {
   auto q = conn_.prepare(
       "SELECT id, ip, severity, status FROM findings "
       "WHERE status IN ('open', 'notified', 'reopened') AND last_seen < ?");
@@ -403,9 +404,9 @@ core::Result<std::vector<core::IpAddress>> FindingStore::sweep_gone(core::UnixSe
   for (const auto& g : gone) {
     u->bind(1, now).bind(2, g.id);
     CITYWATCH_TRY(u->run());
-    CITYWATCH_TRY(add_event(g.id, now, 0, "gone", "gone", g.severity, "",
-                            "not seen since before " + core::format_utc(cutoff) + " (was " +
-                                g.status + ")"));
+    CITYWATCH_TRY(
+        add_event(g.id, now, 0, "gone", "gone", g.severity, "",
+                  "not seen since before " + core::format_utc(cutoff) + " (was " + g.status + ")"));
     if (std::find(devices.begin(), devices.end(), g.ip) == devices.end()) devices.push_back(g.ip);
   }
   return devices;

@@ -92,7 +92,6 @@ CREATE TABLE observations (
 CREATE INDEX observations_by_time ON observations (observed_at);
 )sql";
 
-
 // Fingerprints on devices and services, findings with their history, exemptions, and the local
 // vulnerability database (NVD CVEs with their CPE match ranges, CISA KEV).
 constexpr std::string_view kV2 = R"sql(

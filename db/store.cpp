@@ -411,8 +411,8 @@ core::Result<void> Store::for_each_service(const std::function<void(const Servic
 core::Result<std::int64_t> Store::count(std::string_view table) {
   // Table names cannot be bound; accept only our own.
   static constexpr std::string_view kTables[] = {
-      "devices",   "services",       "observations",     "imports", "findings",
-      "vuln_cves", "vuln_cpe_matches", "vuln_kev", "finding_events", "exemptions"};
+      "devices",   "services",         "observations", "imports",        "findings",
+      "vuln_cves", "vuln_cpe_matches", "vuln_kev",     "finding_events", "exemptions"};
   if (std::find(std::begin(kTables), std::end(kTables), table) == std::end(kTables)) {
     return core::fail(core::ErrorCode::kInternal, "unknown table " + std::string(table));
   }

@@ -8,13 +8,28 @@ namespace citywatch::enrich {
 namespace {
 
 constexpr std::array<std::string_view, kFieldCount> kNames{
-    "http.server",   "http.title",         "http.www_authenticate",
-    "ssh.banner",    "telnet.banner",      "ftp.banner",
-    "rtsp.server",   "ssdp.server",        "mqtt.connack",
-    "tls.subject",   "tls.issuer",         "snmp.sysdescr",
-    "source.vendor", "source.device_type", "source.model",
-    "source.product", "source.firmware",   "source.version", "source.cpe",
-    "banner",        "protocol",           "port",
+    "http.server",
+    "http.title",
+    "http.www_authenticate",
+    "ssh.banner",
+    "telnet.banner",
+    "ftp.banner",
+    "rtsp.server",
+    "ssdp.server",
+    "mqtt.connack",
+    "tls.subject",
+    "tls.issuer",
+    "snmp.sysdescr",
+    "source.vendor",
+    "source.device_type",
+    "source.model",
+    "source.product",
+    "source.firmware",
+    "source.version",
+    "source.cpe",
+    "banner",
+    "protocol",
+    "port",
     "report_type",
 };
 
@@ -47,6 +62,8 @@ void distinguished_name(std::string& out, const core::Observation& o, std::strin
 }
 
 std::string_view html_title(std::string_view body) {
+  // Most banners have no '<' at all: look for one before the slower case-blind search.
+  if (body.find('<') == std::string_view::npos) return {};
   std::size_t open = core::ifind(body, "<title");
   if (open == std::string_view::npos) return {};
   std::size_t start = body.find('>', open);
@@ -73,8 +90,7 @@ std::string_view header_value(std::string_view response, std::string_view name) 
     std::size_t end = response.find_first_of("\n|", pos);
     if (end == std::string_view::npos) end = response.size();
     std::string_view line = response.substr(pos, end - pos);
-    if (line.size() > name.size() && line[name.size()] == ':' &&
-        core::istarts_with(line, name)) {
+    if (line.size() > name.size() && line[name.size()] == ':' && core::istarts_with(line, name)) {
       return core::trim(line.substr(name.size() + 1));
     }
     pos = end + 1;

@@ -161,9 +161,9 @@ core::Result<void> Fingerprinter::add_file(std::string_view file, const std::str
     if (root.get_object().get(obj) != simdjson::SUCCESS) {
       return rule_error(where, "a rule must be one JSON object per line");
     }
-    static constexpr std::string_view kKeys[] = {"id",   "vendor", "model", "type",   "version",
-                                                 "cpe",  "confidence", "match", "test", "expect",
-                                                 "note", "source", "version_from", "model_from"};
+    static constexpr std::string_view kKeys[] = {
+        "id",    "vendor", "model",  "type", "version", "cpe",          "confidence",
+        "match", "test",   "expect", "note", "source",  "version_from", "model_from"};
     for (auto [key, value] : obj) {
       (void)value;
       if (std::find(std::begin(kKeys), std::end(kKeys), key) == std::end(kKeys)) {
@@ -240,8 +240,8 @@ core::Result<void> Fingerprinter::add_file(std::string_view file, const std::str
         for (std::size_t i = 0; i < kFieldCount; ++i) {
           known += (i ? ", " : "") + std::string(field_name(static_cast<Field>(i)));
         }
-        return rule_error(where, "unknown match field \"" + std::string(key) + "\" (fields: " +
-                                     known + ")");
+        return rule_error(
+            where, "unknown match field \"" + std::string(key) + "\" (fields: " + known + ")");
       }
       Condition cond;
       cond.field = *field;
@@ -277,8 +277,8 @@ core::Result<void> Fingerprinter::add_file(std::string_view file, const std::str
       auto field = parse_field(key);
       std::string_view text;
       if (!field || value.get_string().get(text) != simdjson::SUCCESS) {
-        return rule_error(where, "test \"" + std::string(key) +
-                                     "\" must be a known field with a string value");
+        return rule_error(
+            where, "test \"" + std::string(key) + "\" must be a known field with a string value");
       }
       rule.test[*field] = std::string(text);
     }
@@ -318,8 +318,8 @@ core::Result<void> Fingerprinter::add_file(std::string_view file, const std::str
     if (caps.model.empty() && rule.model_from) caps.model = rule.test[*rule.model_from];
     if (!rule.expect.version.empty() && rule.version.empty() &&
         caps.version != rule.expect.version) {
-      return rule_error(where, "test case captured version \"" + caps.version +
-                                   "\", expected \"" + rule.expect.version + "\"");
+      return rule_error(where, "test case captured version \"" + caps.version + "\", expected \"" +
+                                   rule.expect.version + "\"");
     }
     if (!rule.expect.model.empty() && rule.model.empty() && caps.model != rule.expect.model) {
       return rule_error(where, "test case captured model \"" + caps.model + "\", expected \"" +

@@ -116,7 +116,8 @@ bool Pattern::match_from(std::size_t token, std::string_view text, std::size_t p
   const Token& t = tokens_[token];
   switch (t.op) {
     case Op::kLiteral:
-      return literal_at(text, pos, t.literal) && match_from(token + 1, text, pos + t.literal.size(), captures);
+      return literal_at(text, pos, t.literal) &&
+             match_from(token + 1, text, pos + t.literal.size(), captures);
     case Op::kAny:
       if (token + 1 == tokens_.size()) return true;  // a trailing '*' matches whatever is left
       for (std::size_t p = pos; p <= text.size(); ++p) {
@@ -137,7 +138,8 @@ bool Pattern::match_from(std::size_t token, std::string_view text, std::size_t p
           for (char c : value) digit = digit || is_digit(c);
           if (!digit) continue;
           if (e != end && token + 1 == tokens_.size() && !anchored_end_) continue;
-          while (!value.empty() && (value.back() == '.' || value.back() == '-' || value.back() == '_')) {
+          while (!value.empty() &&
+                 (value.back() == '.' || value.back() == '-' || value.back() == '_')) {
             value.remove_suffix(1);
           }
         }

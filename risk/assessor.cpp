@@ -93,7 +93,8 @@ std::string cve_list_text(const std::vector<core::CveRef>& cves, bool with_facts
         std::snprintf(buf, sizeof buf, "CVSS %.1f", cves[i].cvss);
         text += buf;
       }
-      if (cves[i].kev) text += std::string(cves[i].cvss > 0 ? ", " : "") + "known exploited: CISA KEV";
+      if (cves[i].kev)
+        text += std::string(cves[i].cvss > 0 ? ", " : "") + "known exploited: CISA KEV";
       text += ")";
     }
   }
@@ -112,12 +113,18 @@ std::string device_label(const core::Fingerprint& fp, const core::Observation& o
   std::string vendor = !fp.vendor.empty() ? fp.vendor : o.vendor;
   std::string type = !fp.device_type.empty() ? fp.device_type : std::string();
   static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
-      {"dvr", "video recorder"},        {"nas", "NAS"},
-      {"smart-home", "smart-home hub"}, {"building-controller", "building controller"},
-      {"plc", "PLC"},                   {"solar-inverter", "solar inverter"},
-      {"mqtt-broker", "MQTT broker"},   {"access-point", "access point"},
-      {"voip", "VoIP phone"},           {"media", "media server"},
-      {"hmi", "HMI"},                   {"ups", "UPS"},
+      {"dvr", "video recorder"},
+      {"nas", "NAS"},
+      {"smart-home", "smart-home hub"},
+      {"building-controller", "building controller"},
+      {"plc", "PLC"},
+      {"solar-inverter", "solar inverter"},
+      {"mqtt-broker", "MQTT broker"},
+      {"access-point", "access point"},
+      {"voip", "VoIP phone"},
+      {"media", "media server"},
+      {"hmi", "HMI"},
+      {"ups", "UPS"},
       {"iot", "IoT device"},
   };
   for (const auto& [t, name] : kNames) {
@@ -146,9 +153,8 @@ void Assessor::exposure(const core::Observation& o, std::vector<Verdict>& out) {
   if (!cls) return;
   core::Finding f = base(o, FindingKind::kExposedService, std::string(cls->code), cls->severity,
                          Confidence::kConfirmed);
-  f.sentence = upper_first(device_label(o.fingerprint, o)) + ": " +
-               std::string(cls->label) + " (" + std::string(cls->group) +
-               ") is reachable from the internet on " + port_text(o) +
+  f.sentence = upper_first(device_label(o.fingerprint, o)) + ": " + std::string(cls->label) + " (" +
+               std::string(cls->group) + ") is reachable from the internet on " + port_text(o) +
                "; close the port or allow only known addresses (VPN, firewall).";
   out.push_back({std::move(f), true});
 }
@@ -166,8 +172,8 @@ void Assessor::no_auth(const core::Observation& o, std::vector<Verdict>& out) {
     bool refused = falsy(anon);
     if (!anon && code) {
       accepted = accepted || contains(*code, "accepted") || *code == "0";
-      refused = contains(*code, "refused") || contains(*code, "not authorized") ||
-                *code == "5" || *code == "4";
+      refused = contains(*code, "refused") || contains(*code, "not authorized") || *code == "5" ||
+                *code == "4";
     }
     if (!anon && !code) {
       std::size_t at = core::ifind(ex, "MQTT Connection Code:");
@@ -178,8 +184,8 @@ void Assessor::no_auth(const core::Observation& o, std::vector<Verdict>& out) {
       }
     }
     if (accepted && !refused) {
-      core::Finding f = base(o, FindingKind::kNoAuth, "mqtt-anonymous", Severity::kHigh,
-                             Confidence::kConfirmed);
+      core::Finding f =
+          base(o, FindingKind::kNoAuth, "mqtt-anonymous", Severity::kHigh, Confidence::kConfirmed);
       f.sentence = who + ": the MQTT broker on " + port_text(o) +
                    " accepts connections without a username or password, so anyone can read "
                    "and publish its messages (often sensor data and device commands); require "
@@ -234,8 +240,8 @@ void Assessor::no_auth(const core::Observation& o, std::vector<Verdict>& out) {
       }
     }
     if (none) {
-      core::Finding f = base(o, FindingKind::kNoAuth, "vnc-no-auth", Severity::kCritical,
-                             Confidence::kConfirmed);
+      core::Finding f =
+          base(o, FindingKind::kNoAuth, "vnc-no-auth", Severity::kCritical, Confidence::kConfirmed);
       f.sentence = who + ": the VNC remote desktop on " + port_text(o) +
                    " needs no password; anyone can see and control the screen. Set a password "
                    "or close the port.";
@@ -249,8 +255,8 @@ void Assessor::no_auth(const core::Observation& o, std::vector<Verdict>& out) {
   if (proto == "ftp") {
     const std::string* anon = any_field(o, {"ftp.anonymous", "anonymous_login"});
     if (truthy(anon)) {
-      core::Finding f = base(o, FindingKind::kNoAuth, "ftp-anonymous", Severity::kMedium,
-                             Confidence::kConfirmed);
+      core::Finding f =
+          base(o, FindingKind::kNoAuth, "ftp-anonymous", Severity::kMedium, Confidence::kConfirmed);
       f.sentence = who + ": the FTP server on " + port_text(o) +
                    " lets anyone log in anonymously; check what it shares or disable it.";
       out.push_back({std::move(f), true});
@@ -278,32 +284,32 @@ void Assessor::no_auth(const core::Observation& o, std::vector<Verdict>& out) {
   for (std::string_view report : {"scan_redis", "scan_mongodb", "scan_elasticsearch",
                                   "scan_memcached", "scan_couchdb", "scan_cassandra"}) {
     if (o.report_type == report) {
-      core::Finding f = base(o, FindingKind::kNoAuth, "database-open", Severity::kHigh,
-                             Confidence::kConfirmed);
-      f.sentence = who + ": the " + std::string(report.substr(5)) + " database on " +
-                   port_text(o) + " answers queries without authentication; anyone can read "
+      core::Finding f =
+          base(o, FindingKind::kNoAuth, "database-open", Severity::kHigh, Confidence::kConfirmed);
+      f.sentence = who + ": the " + std::string(report.substr(5)) + " database on " + port_text(o) +
+                   " answers queries without authentication; anyone can read "
                    "or change its data. Require authentication and close the port.";
       out.push_back({std::move(f), true});
     }
   }
 
   // HTTP admin pages of devices, served without any login.
-  if (proto == "http" && iot_type(o.fingerprint.device_type)) {
+  if (proto == "http" && iot_type(o.fingerprint.device_type) && !o.fingerprint.vendor.empty()) {
     std::string title;
     if (const std::string* t = any_field(o, {"http.title", "title", "http_title"})) title = *t;
     bool ok = core::istarts_with(ex, "HTTP/1.1 200") || core::istarts_with(ex, "HTTP/1.0 200");
     if (const std::string* c = o.field("http_code")) ok = *c == "200";
     bool auth = contains(ex, "WWW-Authenticate") || o.field("www_authenticate") != nullptr ||
-                contains(ex, "password") || contains(title, "login") ||
-                contains(title, "log in") || contains(title, "sign in");
+                contains(ex, "password") || contains(title, "login") || contains(title, "log in") ||
+                contains(title, "sign in");
     bool admin = false;
     for (std::string_view word : {"status", "setup", "configuration", "settings", "admin",
                                   "dashboard", "control panel", "system"}) {
       admin = admin || contains(title, word);
     }
     if (ok && admin && !auth) {
-      core::Finding f = base(o, FindingKind::kNoAuth, "http-admin-open", Severity::kHigh,
-                             Confidence::kLikely);
+      core::Finding f =
+          base(o, FindingKind::kNoAuth, "http-admin-open", Severity::kHigh, Confidence::kLikely);
       f.sentence = who + ": the web administration page on " + port_text(o) + " (\"" +
                    core::printable_excerpt(title, 60) +
                    "\") opened without a login; likely anyone can change its settings.";
@@ -331,8 +337,7 @@ void Assessor::default_password(const core::Observation& o, std::vector<Verdict>
                              success ? Confidence::kConfirmed : Confidence::kLikely);
       f.sentence = who + ": a login with a well-known default username/password (user \"" +
                    core::printable_excerpt(*user, 32) + "\") was seen in traffic to " +
-                   port_text(o) + (success ? " and it succeeded" : "") +
-                   "; change the password.";
+                   port_text(o) + (success ? " and it succeeded" : "") + "; change the password.";
       out.push_back({std::move(f), true});
     }
   }
@@ -389,17 +394,19 @@ void Assessor::default_password(const core::Observation& o, std::vector<Verdict>
       users += (users.empty() ? "\"" : ", \"") + u + "\"";
     }
   }
-  f.sentence = who + ": " + o.fingerprint.vendor + " devices ship with a documented default "
-               "login (user " + users + ") and this one's " + list_proto + " login is exposed on " +
-               port_text(o) + "; likely default password (not checked: make sure it was changed).";
+  f.sentence = who + ": " + o.fingerprint.vendor +
+               " devices ship with a documented default "
+               "login (user " +
+               users + ") and this one's " + list_proto + " login is exposed on " + port_text(o) +
+               "; likely default password (not checked: make sure it was changed).";
   out.push_back({std::move(f), true});
 }
 
 void Assessor::vulnerabilities(const core::Observation& o, std::vector<Verdict>& out) {
   std::vector<core::CveRef> cves;
   auto add = [&](const core::CveRef& r) {
-    auto it = std::find_if(cves.begin(), cves.end(),
-                           [&](const core::CveRef& c) { return c.id == r.id; });
+    auto it =
+        std::find_if(cves.begin(), cves.end(), [&](const core::CveRef& c) { return c.id == r.id; });
     if (it == cves.end()) {
       cves.push_back(r);
     } else {
@@ -417,7 +424,8 @@ void Assessor::vulnerabilities(const core::Observation& o, std::vector<Verdict>&
     auto cpe = parse_cpe(text);
     if (!cpe) continue;
     if (!is_comparable_version(cpe->version) && is_comparable_version(o.fingerprint.version) &&
-        core::iequals(cpe->vendor, core::to_lower(o.fingerprint.vendor).substr(0, cpe->vendor.size()))) {
+        core::iequals(cpe->vendor,
+                      core::to_lower(o.fingerprint.vendor).substr(0, cpe->vendor.size()))) {
       cpe->version = o.fingerprint.version;
     }
     bool comparable = is_comparable_version(cpe->version);
@@ -483,8 +491,8 @@ void Assessor::vulnerabilities(const core::Observation& o, std::vector<Verdict>&
     secure(o, FindingKind::kVulnerable, "cve", out);
   }
   if (eol && cves.empty()) {
-    core::Finding f = base(o, FindingKind::kVulnerable, "end-of-life", Severity::kMedium,
-                           Confidence::kConfirmed);
+    core::Finding f =
+        base(o, FindingKind::kVulnerable, "end-of-life", Severity::kMedium, Confidence::kConfirmed);
     f.sentence = who + " on " + port_text(o) + ": " + product_text +
                  " no longer gets security updates (end of life since " + eol->eol_date +
                  "); replace or upgrade it.";
@@ -511,8 +519,8 @@ void Assessor::infection(const core::Observation& o, std::vector<Verdict>& out) 
   const std::string* mirai = o.field("mirai_scan");
   bool mirai_tag = std::find(o.tags.begin(), o.tags.end(), "mirai-scan") != o.tags.end();
   if ((mirai && *mirai == "true") || mirai_tag) {
-    core::Finding f = base(o, FindingKind::kInfected, "mirai", Severity::kCritical,
-                           Confidence::kConfirmed);
+    core::Finding f =
+        base(o, FindingKind::kInfected, "mirai", Severity::kCritical, Confidence::kConfirmed);
     device_level(f);
     f.sentence = "The device at " + o.ip.to_string() +
                  " was seen scanning the internet the way the Mirai botnet does; it is "
@@ -520,10 +528,9 @@ void Assessor::infection(const core::Observation& o, std::vector<Verdict>& out) 
     out.push_back({std::move(f), true});
     return;
   }
-  bool infected_report = report.starts_with("event4_honeypot_darknet") ||
-                         report.starts_with("event4_sinkhole") ||
-                         report.starts_with("compromised_iot") ||
-                         report.starts_with("botnet_drone");
+  bool infected_report =
+      report.starts_with("event4_honeypot_darknet") || report.starts_with("event4_sinkhole") ||
+      report.starts_with("compromised_iot") || report.starts_with("botnet_drone");
   bool attacking = report.starts_with("event4_honeypot_brute_force") ||
                    report.starts_with("event4_honeypot_ddos") ||
                    report.starts_with("event4_honeypot_http_scan") ||

@@ -27,11 +27,10 @@ core::Result<CredentialList> CredentialList::load(const std::string& path) {
   return parse(buf.str(), path);
 }
 
-core::Result<CredentialList> CredentialList::parse(std::string_view text,
-                                                   const std::string& name) {
-  static constexpr std::string_view kProtocols[] = {"any",  "http", "telnet", "ssh", "ftp",
-                                                    "snmp", "rtsp", "mqtt",   "vnc", "rdp",
-                                                    "database", "other"};
+core::Result<CredentialList> CredentialList::parse(std::string_view text, const std::string& name) {
+  static constexpr std::string_view kProtocols[] = {"any", "http", "telnet",   "ssh",
+                                                    "ftp", "snmp", "rtsp",     "mqtt",
+                                                    "vnc", "rdp",  "database", "other"};
   CredentialList list;
   std::size_t line_no = 0, pos = 0;
   bool header = false;
@@ -49,7 +48,8 @@ core::Result<CredentialList> CredentialList::parse(std::string_view text,
     if (cells->size() != 6) {
       return core::fail(core::ErrorCode::kConfig,
                         "expected 6 columns (vendor,product,protocol,username,password,source), "
-                        "found " + std::to_string(cells->size()),
+                        "found " +
+                            std::to_string(cells->size()),
                         where);
     }
     if (!header) {
@@ -64,14 +64,12 @@ core::Result<CredentialList> CredentialList::parse(std::string_view text,
     }
     Credential c{(*cells)[0], (*cells)[1], (*cells)[2], (*cells)[3], (*cells)[4], (*cells)[5]};
     if (c.vendor.empty() || c.vendor != core::to_lower(c.vendor)) {
-      return core::fail(core::ErrorCode::kConfig, "vendor must be non-empty and lower-case",
-                        where);
+      return core::fail(core::ErrorCode::kConfig, "vendor must be non-empty and lower-case", where);
     }
     bool known = false;
     for (auto p : kProtocols) known = known || p == c.protocol;
     if (!known) {
-      return core::fail(core::ErrorCode::kConfig, "unknown protocol \"" + c.protocol + "\"",
-                        where);
+      return core::fail(core::ErrorCode::kConfig, "unknown protocol \"" + c.protocol + "\"", where);
     }
     list.by_vendor_.emplace(c.vendor, list.entries_.size());
     list.entries_.push_back(std::move(c));

@@ -78,7 +78,8 @@ void read_metrics(core::CveRecord& rec, dom::object metrics) {
 bool read_nvd_cve(dom::object cve, core::CveRecord& rec, std::string& problem) {
   rec.id = str(cve, "id", 64);
   if (!valid_cve_id(rec.id)) {
-    problem = rec.id.empty() ? "no id" : "id is not a CVE id: " + core::printable_excerpt(rec.id, 40);
+    problem =
+        rec.id.empty() ? "no id" : "id is not a CVE id: " + core::printable_excerpt(rec.id, 40);
     return false;
   }
   rec.published = str(cve, "published", 64);
@@ -162,8 +163,7 @@ bool read_kev(dom::object v, core::KevEntry& e, std::string& problem) {
 }  // namespace
 
 core::Result<VulnFeedSummary> parse_vuln_feed(std::string_view json, const std::string& name,
-                                              const VulnFeedSinks& sinks,
-                                              core::Diagnostics& diag) {
+                                              const VulnFeedSinks& sinks, core::Diagnostics& diag) {
   if (json.size() > kMaxVulnFileBytes) {
     return core::fail(core::ErrorCode::kBadInput, "file larger than 2 GiB", name);
   }

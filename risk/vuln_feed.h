@@ -33,7 +33,6 @@ inline constexpr std::size_t kMaxVulnFileBytes = std::size_t{1} << 31;
 
 // kBadInput when the text is not JSON or neither format; `name` names the file in messages.
 core::Result<VulnFeedSummary> parse_vuln_feed(std::string_view json, const std::string& name,
-                                              const VulnFeedSinks& sinks,
-                                              core::Diagnostics& diag);
+                                              const VulnFeedSinks& sinks, core::Diagnostics& diag);
 
 }  // namespace citywatch::risk

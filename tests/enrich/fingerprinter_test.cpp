@@ -90,7 +90,8 @@ TEST(Fingerprinter, BrokenRuleNamesFileLineAndProblem) {
     EXPECT_NE(f.error().message.find(c.message), std::string::npos) << f.error().message;
   }
   std::string dup =
-      "{\"id\":\"a\",\"type\":\"camera\",\"match\":{\"port\":\"^80$\"},\"test\":{\"port\":\"80\"}}\n";
+      "{\"id\":\"a\",\"type\":\"camera\",\"match\":{\"port\":\"^80$\"},\"test\":{\"port\":\"80\"}}"
+      "\n";
   auto f = Fingerprinter::from_text(dup + dup, "d.jsonl");
   ASSERT_FALSE(f.has_value());
   EXPECT_EQ(f.error().where, "d.jsonl:2");
@@ -115,8 +116,8 @@ TEST(Fingerprinter, RendersCpeWithVersionOrAny) {
 std::vector<core::Observation> import_all(scanner::FeedKind kind, const std::string& path) {
   std::vector<core::Observation> out;
   core::Diagnostics diag;
-  auto r = scanner::import_file(kind, path, {}, [&](core::Observation&& o) { out.push_back(std::move(o)); },
-                                diag, nullptr);
+  auto r = scanner::import_file(
+      kind, path, {}, [&](core::Observation&& o) { out.push_back(std::move(o)); }, diag, nullptr);
   EXPECT_FALSE(r.fatal.has_value());
   return out;
 }

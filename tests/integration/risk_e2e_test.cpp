@@ -69,7 +69,9 @@ class RiskEndToEnd : public ::testing::Test {
  protected:
   TempDir dir;
   std::vector<std::string> db{"--db", dir.file("city.db")};
-  void SetUp() override { ASSERT_EQ(citywatch({"--db", dir.file("city.db"), "init"}).exit_code, 0); }
+  void SetUp() override {
+    ASSERT_EQ(citywatch({"--db", dir.file("city.db"), "init"}).exit_code, 0);
+  }
   RunResult run(std::vector<std::string> args) {
     args.insert(args.begin(), db.begin(), db.end());
     return citywatch(args);
@@ -170,15 +172,16 @@ TEST_F(RiskEndToEnd, ExemptSweepAndHistory) {
   auto list = run({"--format", "csv", "findings", "--ip", "61.3.1.2"});
   std::string id = list.out.substr(list.out.find('\n') + 1);
   id = id.substr(0, id.find(','));
-  auto ex = run({"findings", "exempt", id, "--reason", "research-honeypot", "--until",
-                 "2099-01-01", "--by", "ciso"});
+  auto ex = run({"findings", "exempt", id, "--reason", "research-honeypot", "--until", "2099-01-01",
+                 "--by", "ciso"});
   ASSERT_EQ(ex.exit_code, 0) << ex.err;
   rows = findings(db);
   const Row* inf = find(rows, "61.3.1.2", "infected", "mirai");
   ASSERT_NE(inf, nullptr);
   EXPECT_EQ(inf->score, 0) << "an exempt finding adds nothing to the score";
-  EXPECT_EQ(run({"findings", "exempt", id, "--reason", "because", "--until", "2099-01-01"}).exit_code,
-            64);
+  EXPECT_EQ(
+      run({"findings", "exempt", id, "--reason", "because", "--until", "2099-01-01"}).exit_code,
+      64);
   auto sweep = run({"findings", "sweep", "--older-than", "30", "--now", "2021-06-01"});
   ASSERT_EQ(sweep.exit_code, 0) << sweep.err;
   rows = findings(db);
@@ -191,9 +194,12 @@ TEST_F(RiskEndToEnd, ExemptSweepAndHistory) {
 
 TEST_F(RiskEndToEnd, BrokenRuleSetRefusesToRunWithExit78) {
   TempDir data;
-  ASSERT_EQ(::citywatch::testing::run({"cp", "-r", source_path("data") + "/.", data.path()}).exit_code, 0);
-  write_file(data.file("fingerprints/zz-broken.jsonl"),
-             "{\"id\":\"x\",\"type\":\"camera\",\"match\":{\"http.server\":\"{oops}\"},\"test\":{}}\n");
+  ASSERT_EQ(
+      ::citywatch::testing::run({"cp", "-r", source_path("data") + "/.", data.path()}).exit_code,
+      0);
+  write_file(
+      data.file("fingerprints/zz-broken.jsonl"),
+      "{\"id\":\"x\",\"type\":\"camera\",\"match\":{\"http.server\":\"{oops}\"},\"test\":{}}\n");
   write_file(dir.file("c.toml"), "[risk]\ndata_dir = \"" + data.path() + "\"\n");
   CITYWATCH_REQUIRE_DATA(telnet, "scan/shadowserver/scan_telnet.csv");
   auto r = citywatch({"--config", dir.file("c.toml"), "--db", dir.file("city.db"), "import",

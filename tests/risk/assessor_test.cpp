@@ -77,9 +77,8 @@ TEST(Assessor, MqttConnackDecidesAnonymousAccess) {
 
 TEST(Assessor, RtspAndVncWithoutAuthentication) {
   Assessor a(nullptr, nullptr, nullptr);
-  auto rtsp = assess(service("rtsp", 554,
-                             "RTSP/1.0 200 OK\r\nContent-Type: application/sdp\r\n\r\nm=video 0"),
-                     a);
+  auto rtsp = assess(
+      service("rtsp", 554, "RTSP/1.0 200 OK\r\nContent-Type: application/sdp\r\n\r\nm=video 0"), a);
   EXPECT_NE(find(rtsp, core::FindingKind::kNoAuth, "rtsp-open-stream"), nullptr);
   auto vnc = service("vnc", 5900, "RFB 003.008\nauthentication disabled");
   EXPECT_TRUE(find(assess(vnc, a), core::FindingKind::kNoAuth, "vnc-no-auth")->present);
@@ -208,8 +207,8 @@ TEST(Scoring, ExploitableOutweighsExposureAndCombinesBelowHundred) {
   int noauth = score_device({f(K::kNoAuth, S::kHigh, C::kConfirmed)}).score;
   EXPECT_EQ(exposed, 27);
   EXPECT_EQ(noauth, 59);
-  auto both = score_device({f(K::kNoAuth, S::kHigh, C::kConfirmed),
-                            f(K::kExposedService, S::kHigh, C::kConfirmed)});
+  auto both = score_device(
+      {f(K::kNoAuth, S::kHigh, C::kConfirmed), f(K::kExposedService, S::kHigh, C::kConfirmed)});
   EXPECT_EQ(both.score, 70);
   EXPECT_EQ(both.contributions.size(), 2u);
   EXPECT_EQ(both.contributions[0].kind, K::kNoAuth);

@@ -36,12 +36,24 @@ TEST(VersionCompare, PreReleasesComeBeforeTheRelease) {
 }
 
 TEST(VersionCompare, IsAntisymmetricOnSamples) {
-  const char* v[] = {"1", "1.0", "1.0.1", "1.0a", "1.0rc1", "V2", "2.0.0", "10", "6.5", "6.42",
-                     "2.800.0000000.29.R", "1.1.4", "1.1.2", ""};
+  const char* v[] = {"1",
+                     "1.0",
+                     "1.0.1",
+                     "1.0a",
+                     "1.0rc1",
+                     "V2",
+                     "2.0.0",
+                     "10",
+                     "6.5",
+                     "6.42",
+                     "2.800.0000000.29.R",
+                     "1.1.4",
+                     "1.1.2",
+                     ""};
   for (auto a : v) {
     for (auto b : v) {
       int ab = compare_versions(a, b), ba = compare_versions(b, a);
-      EXPECT_EQ(ab < 0, ba > 0) << a << " vs " << b;
+      EXPECT_EQ(ab<0, ba> 0) << a << " vs " << b;
       EXPECT_EQ(ab == 0, ba == 0) << a << " vs " << b;
     }
   }

@@ -82,8 +82,8 @@ TEST(VulnDb, DahuaDottedBuildsAgainstNineteenConfigurations) {
             V{"CVE-2021-33044"});
   EXPECT_EQ(ids("cpe:2.3:o:dahuasecurity:ipc-hx3xxx_firmware:2.800.0000000.28.R.210101", l.index),
             V{"CVE-2021-33044"});
-  EXPECT_TRUE(
-      ids("cpe:2.3:o:dahuasecurity:ipc-hx3xxx_firmware:2.800.0000000.29.R.210630", l.index).empty());
+  EXPECT_TRUE(ids("cpe:2.3:o:dahuasecurity:ipc-hx3xxx_firmware:2.800.0000000.29.R.210630", l.index)
+                  .empty());
   // versionEndIncluding on tpc-sd2221: the bound itself is affected
   EXPECT_EQ(ids("cpe:2.3:o:dahuasecurity:tpc-sd2221_firmware:2.630.0000000.7.R.210707", l.index),
             V{"CVE-2021-33044"});
