@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <deque>
 
 #include "risk/scoring.h"
 #include "tests/support/test_support.h"
@@ -21,10 +22,13 @@ core::Observation service(std::string protocol, std::uint16_t port, std::string 
   return o;
 }
 
-std::vector<Verdict> assess(const core::Observation& o, Assessor& a) {
-  std::vector<Verdict> out;
-  a.assess(o, out);
-  return out;
+// Keeps every result alive for the test binary's life, so find()'s pointers stay valid even
+// when the call was on a temporary.
+const std::vector<Verdict>& assess(const core::Observation& o, Assessor& a) {
+  static std::deque<std::vector<Verdict>> kept;
+  kept.emplace_back();
+  a.assess(o, kept.back());
+  return kept.back();
 }
 
 const Verdict* find(const std::vector<Verdict>& v, core::FindingKind kind, std::string_view code) {
@@ -43,7 +47,7 @@ CredentialList credentials() {
 TEST(Assessor, TelnetIsAnExposedServiceWithEvidenceAndSentence) {
   Assessor a(nullptr, nullptr, nullptr);
   auto o = service("telnet", 23, "\\xff\\xfb\\x01(none) login: ");
-  auto v = assess(o, a);
+  const auto& v = assess(o, a);
   const Verdict* t = find(v, core::FindingKind::kExposedService, "telnet");
   ASSERT_NE(t, nullptr);
   EXPECT_TRUE(t->present);
@@ -58,7 +62,7 @@ TEST(Assessor, TelnetIsAnExposedServiceWithEvidenceAndSentence) {
 
 TEST(Assessor, TelnetShellWithoutLoginIsCritical) {
   Assessor a(nullptr, nullptr, nullptr);
-  auto v = assess(service("telnet", 23, "BusyBox v1.22.1 built-in shell (ash)|# "), a);
+  const auto& v = assess(service("telnet", 23, "BusyBox v1.22.1 built-in shell (ash)|# "), a);
   const Verdict* shell = find(v, core::FindingKind::kNoAuth, "telnet-open-shell");
   ASSERT_NE(shell, nullptr);
   EXPECT_TRUE(shell->present);
@@ -67,17 +71,18 @@ TEST(Assessor, TelnetShellWithoutLoginIsCritical) {
 
 TEST(Assessor, MqttConnackDecidesAnonymousAccess) {
   Assessor a(nullptr, nullptr, nullptr);
-  auto open = assess(service("mqtt", 1883, "MQTT Connection Code: 0\n\nTopics:\n  home/x\n"), a);
+  const auto& open =
+      assess(service("mqtt", 1883, "MQTT Connection Code: 0\n\nTopics:\n  home/x\n"), a);
   ASSERT_NE(find(open, core::FindingKind::kNoAuth, "mqtt-anonymous"), nullptr);
   EXPECT_TRUE(find(open, core::FindingKind::kNoAuth, "mqtt-anonymous")->present);
-  auto closed = assess(service("mqtt", 1883, "MQTT Connection Code: 5"), a);
+  const auto& closed = assess(service("mqtt", 1883, "MQTT Connection Code: 5"), a);
   ASSERT_NE(find(closed, core::FindingKind::kNoAuth, "mqtt-anonymous"), nullptr);
   EXPECT_FALSE(find(closed, core::FindingKind::kNoAuth, "mqtt-anonymous")->present);
 }
 
 TEST(Assessor, RtspAndVncWithoutAuthentication) {
   Assessor a(nullptr, nullptr, nullptr);
-  auto rtsp = assess(
+  const auto& rtsp = assess(
       service("rtsp", 554, "RTSP/1.0 200 OK\r\nContent-Type: application/sdp\r\n\r\nm=video 0"), a);
   EXPECT_NE(find(rtsp, core::FindingKind::kNoAuth, "rtsp-open-stream"), nullptr);
   auto vnc = service("vnc", 5900, "RFB 003.008\nauthentication disabled");
@@ -93,7 +98,7 @@ TEST(Assessor, LikelyDefaultPasswordNeedsIdentifiedVendorAndExposedLogin) {
   auto o = service("telnet", 23, "|MikroTik v6.45.3 (stable)|Login:");
   o.fingerprint.vendor = "MikroTik";
   o.fingerprint.device_type = "router";
-  auto v = assess(o, a);
+  const auto& v = assess(o, a);
   const Verdict* d = find(v, core::FindingKind::kDefaultPassword, "vendor-default-likely");
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->finding.confidence, core::Confidence::kLikely);
@@ -109,7 +114,7 @@ TEST(Assessor, CapturedDefaultCredentialAndActiveCheck) {
   o.source = core::Source::kCapture;
   o.fields.push_back({"auth.default_credential", "root"});
   o.fields.push_back({"auth.login_result", "success"});
-  auto v = assess(o, a);
+  const auto& v = assess(o, a);
   const Verdict* d = find(v, core::FindingKind::kDefaultPassword, "default-credential-seen");
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->finding.severity, core::Severity::kCritical);
@@ -136,7 +141,7 @@ TEST(Assessor, CvesFromVersionRangesKevRaisesAndShodanUnverifiedStaysUnverified)
   auto o = service("ftp", 21);
   o.fingerprint.vendor = "MikroTik";
   o.fingerprint.cpe = "cpe:2.3:o:mikrotik:routeros:6.42:*:*:*:*:*:*:*";
-  auto v = assess(o, a);
+  const auto& v = assess(o, a);
   const Verdict* c = find(v, core::FindingKind::kVulnerable, "cve");
   ASSERT_NE(c, nullptr);
   EXPECT_EQ(c->finding.severity, core::Severity::kCritical);
@@ -183,7 +188,7 @@ TEST(Assessor, InfectionFromDarknetEventIsDeviceLevel) {
   o.kind = core::ObservationKind::kEvent;
   o.report_type = "event4_honeypot_darknet";
   o.fields.push_back({"infection", "mirai"});
-  auto v = assess(o, a);
+  const auto& v = assess(o, a);
   ASSERT_EQ(v.size(), 1u);
   EXPECT_EQ(v[0].finding.kind, core::FindingKind::kInfected);
   EXPECT_EQ(v[0].finding.code, "mirai");
