@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds citywatch, and runs the main job on the bundled The Hague
-# demo: a fresh database in demo-run/, the demo feeds imported, the devices listed.
+# demo: a fresh database in demo-run/, the demo vulnerability data and feeds imported, the devices
+# and the high and critical findings listed.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -16,9 +17,13 @@ rm -rf "$run"/citywatch.db.rejects
 db=(--config deploy/citywatch.example.toml --db "$run/citywatch.db")
 
 "$cw" "${db[@]}" init
+"$cw" "${db[@]}" vulndb import data/demo/vulndb/*.json
 "$cw" "${db[@]}" import shodan data/demo/shodan-hague-demo.jsonl
 "$cw" "${db[@]}" import shadowserver data/demo/2026-11-2*-demo-nl.csv
 "$cw" "${db[@]}" import nmap data/demo/nmap-city-bms-demo.xml
 "$cw" "${db[@]}" devices
 echo
-echo "The demo database is $run/citywatch.db; try: $cw --db $run/citywatch.db services --format json"
+"$cw" "${db[@]}" findings --severity high,critical --status open,reopened
+echo
+echo "The demo database is $run/citywatch.db; try: $cw --db $run/citywatch.db findings --format json"
+echo "or: $cw --db $run/citywatch.db devices --format json (risk score with its explanation)"

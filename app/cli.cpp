@@ -67,6 +67,9 @@ int run(int argc, char** argv) {
   register_init_command(commands);
   register_import_command(commands);
   register_list_commands(commands);
+  register_findings_command(commands);
+  register_vulndb_command(commands);
+  register_rules_command(commands);
 
   try {
     app.parse(argc, argv);

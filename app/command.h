@@ -54,5 +54,8 @@ void add_example(CLI::App* cmd, const std::string& example);
 void register_init_command(Commands& commands);
 void register_import_command(Commands& commands);
 void register_list_commands(Commands& commands);
+void register_findings_command(Commands& commands);
+void register_vulndb_command(Commands& commands);
+void register_rules_command(Commands& commands);
 
 }  // namespace citywatch::app

@@ -194,7 +194,7 @@ core::Result<Config> parse_config(std::string_view text, const std::string& name
                       where_of(name, err.source()));
   }
   const toml::table& root = parsed.table();
-  CITYWATCH_TRY(check_keys(name, root, "", {"city", "database", "import"}));
+  CITYWATCH_TRY(check_keys(name, root, "", {"city", "database", "import", "risk"}));
   Config config;
   auto base = std::filesystem::path(name).parent_path();
 
@@ -243,6 +243,18 @@ core::Result<Config> parse_config(std::string_view text, const std::string& name
     auto print = read_count(name, **import, "print_errors", config.print_errors, 0, 100000);
     if (!print) return core::fail(print.error());
     config.print_errors = *print;
+  }
+
+  auto risk = section("risk");
+  if (!risk) return core::fail(risk.error());
+  if (*risk) {
+    CITYWATCH_TRY(check_keys(name, **risk, "risk", {"data_dir", "gone_after_days"}));
+    auto dir = read_string(name, **risk, "data_dir", config.data_dir);
+    if (!dir) return core::fail(dir.error());
+    config.data_dir = dir->empty() ? std::string() : resolve(base, *dir);
+    auto days = read_count(name, **risk, "gone_after_days", config.gone_after_days, 1, 3650);
+    if (!days) return core::fail(days.error());
+    config.gone_after_days = *days;
   }
   return config;
 }

@@ -18,6 +18,10 @@ struct Config {
   std::size_t import_chunk_size = 5000;  // observations per transaction
   std::string reject_dir;                // empty: "<database>.rejects" beside the database
   std::size_t print_errors = 10;         // bad records printed per file (all are counted)
+  // Shipped rule and list files (fingerprints/, credentials/, vulns/); empty: CITYWATCH_DATA_DIR,
+  // else the source tree's data/, else the installed share/citywatch.
+  std::string data_dir;
+  std::size_t gone_after_days = 30;  // `findings sweep`: active findings not seen for this long
 };
 
 // Reads and validates a config file. Unknown keys are errors (a typo must not silently fall

@@ -11,6 +11,7 @@
 
 #include "app/command.h"
 #include "app/progress.h"
+#include "app/risk_pipeline.h"
 #include "core/json_writer.h"
 #include "db/store.h"
 
@@ -25,6 +26,7 @@ struct FileOutcome {
   std::vector<std::string> notes;
   std::optional<core::Error> fatal;
   double seconds = 0;
+  AssessCounts risk;
 };
 
 // Writes rejected records (already redacted) to one file per import, opened at the first one.
@@ -84,6 +86,11 @@ void print_summary_text(const FileOutcome& f, scanner::FeedKind kind) {
   if (!t.reject_file.empty()) {
     std::printf("  rejected records are in %s\n", t.reject_file.c_str());
   }
+  std::printf("  fingerprinted %s observations\n", with_thousands(f.risk.fingerprinted).c_str());
+  std::printf("  findings      %s new, %s seen again, %s reopened, %s fixed; %s devices scored\n",
+              with_thousands(f.risk.opened).c_str(), with_thousands(f.risk.refreshed).c_str(),
+              with_thousands(f.risk.reopened).c_str(), with_thousands(f.risk.fixed).c_str(),
+              with_thousands(f.risk.devices_scored).c_str());
   for (const auto& note : f.notes) std::printf("  note: %s\n", note.c_str());
   if (f.fatal) {
     std::printf("  stopped early: %s\n", f.fatal->to_string().c_str());
@@ -106,6 +113,15 @@ void print_summary_json(const FileOutcome& f, scanner::FeedKind kind) {
   w.key("rejected_by_reason").begin_object();
   for (const auto& [reason, n] : f.reasons) w.field(reason, static_cast<std::int64_t>(n));
   w.end_object();
+  w.key("findings")
+      .begin_object()
+      .field("fingerprinted", static_cast<std::int64_t>(f.risk.fingerprinted))
+      .field("new", static_cast<std::int64_t>(f.risk.opened))
+      .field("seen_again", static_cast<std::int64_t>(f.risk.refreshed))
+      .field("reopened", static_cast<std::int64_t>(f.risk.reopened))
+      .field("fixed", static_cast<std::int64_t>(f.risk.fixed))
+      .field("devices_scored", static_cast<std::int64_t>(f.risk.devices_scored))
+      .end_object();
   w.key("notes").begin_array();
   for (const auto& note : f.notes) w.value(note);
   w.end_array();
@@ -124,6 +140,9 @@ core::Result<int> run_import(const Config& config, const ImportRequest& request,
   auto log = spdlog::get("app");
   auto store = db::Store::open(config.database_path, false);
   if (!store) return core::fail(store.error());
+  // Rules and lists are validated before anything is read: a broken rule set stops the run.
+  auto pipeline = RiskPipeline::create(config, *store);
+  if (!pipeline) return core::fail(pipeline.error());
   core::SystemClock clock;
   std::string reject_dir =
       config.reject_dir.empty() ? config.database_path + ".rejects" : config.reject_dir;
@@ -152,9 +171,15 @@ core::Result<int> run_import(const Config& config, const ImportRequest& request,
     std::optional<core::Error> store_error;
     auto flush = [&]() {
       if (chunk.empty() || store_error) return;
+      // Fingerprint before storing (device rows get vendor/model/type), assess after.
+      (*pipeline)->fingerprint(chunk, outcome.risk);
       auto counts = store->write_chunk(chunk, *import_id);
       if (!counts) {
         store_error = counts.error();
+        return;
+      }
+      if (auto assessed = (*pipeline)->assess(chunk, outcome.risk); !assessed) {
+        store_error = assessed.error();
         return;
       }
       outcome.totals.imported += counts->inserted;

@@ -58,8 +58,15 @@ std::string fields_json(const core::Observation& o) {
   return w.take();
 }
 
-// The most specific fingerprint the observation carries, for the device row.
-std::string first_cpe(const core::Observation& o) { return o.cpes.empty() ? "" : o.cpes.front(); }
+// The most specific fingerprint the observation carries, for the device row: the rules' result
+// first, then what the feed itself stated.
+std::string first_cpe(const core::Observation& o) {
+  if (!o.fingerprint.cpe.empty()) return o.fingerprint.cpe;
+  return o.cpes.empty() ? "" : o.cpes.front();
+}
+const std::string& pick(const std::string& rule, const std::string& feed) {
+  return rule.empty() ? feed : rule;
+}
 
 }  // namespace
 
@@ -162,9 +169,21 @@ core::Result<void> Store::prepare_ingest() {
   // Newer evidence wins for descriptive columns; first/last seen only ever widen.
   auto svc = conn_.prepare(R"sql(
     INSERT INTO services (ip, port, transport, protocol, product, version, cpe, banner_hash,
-      first_seen, last_seen)
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)
+      first_seen, last_seen, vendor, model, device_type, firmware, fingerprint_rule)
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11, ?12, ?13, ?14)
     ON CONFLICT (ip, port, transport) DO UPDATE SET
+      vendor = CASE WHEN excluded.last_seen >= last_seen
+                    THEN coalesce(excluded.vendor, vendor) ELSE coalesce(vendor, excluded.vendor) END,
+      model = CASE WHEN excluded.last_seen >= last_seen
+                   THEN coalesce(excluded.model, model) ELSE coalesce(model, excluded.model) END,
+      device_type = CASE WHEN excluded.last_seen >= last_seen
+                         THEN coalesce(excluded.device_type, device_type)
+                         ELSE coalesce(device_type, excluded.device_type) END,
+      firmware = CASE WHEN excluded.last_seen >= last_seen
+                      THEN coalesce(excluded.firmware, firmware) ELSE coalesce(firmware, excluded.firmware) END,
+      fingerprint_rule = CASE WHEN excluded.last_seen >= last_seen
+                              THEN coalesce(excluded.fingerprint_rule, fingerprint_rule)
+                              ELSE coalesce(fingerprint_rule, excluded.fingerprint_rule) END,
       protocol = CASE WHEN excluded.last_seen >= last_seen
                       THEN coalesce(excluded.protocol, protocol) ELSE coalesce(protocol, excluded.protocol) END,
       product = CASE WHEN excluded.last_seen >= last_seen
@@ -178,10 +197,12 @@ core::Result<void> Store::prepare_ingest() {
       first_seen = min(first_seen, excluded.first_seen),
       last_seen = max(last_seen, excluded.last_seen))sql");
   if (!svc) return core::fail(svc.error());
+  // The device keeps its most confident fingerprint (newer wins among equals); what a feed
+  // states without a rule counts as confidence 0 and only fills gaps.
   auto dev = conn_.prepare(R"sql(
     INSERT INTO devices (ip, first_seen, last_seen, hostname, asn, org, vendor, model,
-      device_type, firmware, cpe)
-    VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+      device_type, firmware, cpe, fingerprint_rule, fingerprint_confidence)
+    VALUES (?1, ?2, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
     ON CONFLICT (ip) DO UPDATE SET
       hostname = CASE WHEN excluded.last_seen >= last_seen
                       THEN coalesce(excluded.hostname, hostname) ELSE coalesce(hostname, excluded.hostname) END,
@@ -189,17 +210,21 @@ core::Result<void> Store::prepare_ingest() {
                  THEN coalesce(excluded.asn, asn) ELSE coalesce(asn, excluded.asn) END,
       org = CASE WHEN excluded.last_seen >= last_seen
                  THEN coalesce(excluded.org, org) ELSE coalesce(org, excluded.org) END,
-      vendor = CASE WHEN excluded.last_seen >= last_seen
+      vendor = CASE WHEN excluded.fingerprint_confidence >= coalesce(fingerprint_confidence, 0)
                     THEN coalesce(excluded.vendor, vendor) ELSE coalesce(vendor, excluded.vendor) END,
-      model = CASE WHEN excluded.last_seen >= last_seen
+      model = CASE WHEN excluded.fingerprint_confidence >= coalesce(fingerprint_confidence, 0)
                    THEN coalesce(excluded.model, model) ELSE coalesce(model, excluded.model) END,
-      device_type = CASE WHEN excluded.last_seen >= last_seen
+      device_type = CASE WHEN excluded.fingerprint_confidence >= coalesce(fingerprint_confidence, 0)
                          THEN coalesce(excluded.device_type, device_type)
                          ELSE coalesce(device_type, excluded.device_type) END,
-      firmware = CASE WHEN excluded.last_seen >= last_seen
+      firmware = CASE WHEN excluded.fingerprint_confidence >= coalesce(fingerprint_confidence, 0)
                       THEN coalesce(excluded.firmware, firmware) ELSE coalesce(firmware, excluded.firmware) END,
-      cpe = CASE WHEN excluded.last_seen >= last_seen
+      cpe = CASE WHEN excluded.fingerprint_confidence >= coalesce(fingerprint_confidence, 0)
                  THEN coalesce(excluded.cpe, cpe) ELSE coalesce(cpe, excluded.cpe) END,
+      fingerprint_rule = CASE WHEN excluded.fingerprint_confidence >= coalesce(fingerprint_confidence, 0)
+                              THEN coalesce(excluded.fingerprint_rule, fingerprint_rule)
+                              ELSE coalesce(fingerprint_rule, excluded.fingerprint_rule) END,
+      fingerprint_confidence = max(excluded.fingerprint_confidence, coalesce(fingerprint_confidence, 0)),
       first_seen = min(first_seen, excluded.first_seen),
       last_seen = max(last_seen, excluded.last_seen))sql");
   if (!dev) return core::fail(dev.error());
@@ -265,6 +290,12 @@ core::Result<void> Store::upsert_service(const core::Observation& o) {
     s.bind(8, static_cast<std::int64_t>(core::fnv1a64(o.excerpt)));
   }
   s.bind(9, o.observed_at);
+  const core::Fingerprint& fp = o.fingerprint;
+  s.bind_text_or_null(10, pick(fp.vendor, o.vendor))
+      .bind_text_or_null(11, pick(fp.model, o.model))
+      .bind_text_or_null(12, pick(fp.device_type, o.device_type))
+      .bind_text_or_null(13, pick(fp.version, o.firmware))
+      .bind_text_or_null(14, fp.rule_id);
   return s.run();
 }
 
@@ -277,12 +308,15 @@ core::Result<void> Store::upsert_device(const core::Observation& o) {
   } else {
     s.bind_null(4);
   }
+  const core::Fingerprint& fp = o.fingerprint;
   s.bind_text_or_null(5, o.org)
-      .bind_text_or_null(6, o.vendor)
-      .bind_text_or_null(7, o.model)
-      .bind_text_or_null(8, o.device_type)
-      .bind_text_or_null(9, o.firmware)
-      .bind_text_or_null(10, first_cpe(o));
+      .bind_text_or_null(6, pick(fp.vendor, o.vendor))
+      .bind_text_or_null(7, pick(fp.model, o.model))
+      .bind_text_or_null(8, pick(fp.device_type, o.device_type))
+      .bind_text_or_null(9, pick(fp.version, o.firmware))
+      .bind_text_or_null(10, first_cpe(o))
+      .bind_text_or_null(11, fp.rule_id)
+      .bind(12, fp.confidence);
   return s.run();
 }
 
@@ -314,7 +348,10 @@ core::Result<void> Store::for_each_device(const std::function<void(const DeviceR
   auto stmt = conn_.prepare(R"sql(
     SELECT d.ip, d.first_seen, d.last_seen, d.hostname, d.asn, d.org, d.vendor, d.model,
            d.device_type, d.firmware, d.cpe,
-           (SELECT count(*) FROM services s WHERE s.ip = d.ip)
+           (SELECT count(*) FROM services s WHERE s.ip = d.ip),
+           d.risk_score, d.risk_explanation, d.fingerprint_rule,
+           (SELECT count(*) FROM findings f WHERE f.ip = d.ip
+              AND f.status IN ('open', 'notified', 'reopened'))
     FROM devices d ORDER BY d.ip)sql");
   if (!stmt) return core::fail(stmt.error());
   while (true) {
@@ -334,6 +371,10 @@ core::Result<void> Store::for_each_device(const std::function<void(const DeviceR
     d.firmware = stmt->text(9);
     d.cpe = stmt->text(10);
     d.services = static_cast<int>(stmt->int64(11));
+    d.risk_score = static_cast<int>(stmt->int64(12));
+    d.risk_explanation = stmt->text(13);
+    d.fingerprint_rule = stmt->text(14);
+    d.open_findings = static_cast<int>(stmt->int64(15));
     fn(d);
   }
   return core::ok();
@@ -341,7 +382,8 @@ core::Result<void> Store::for_each_device(const std::function<void(const DeviceR
 
 core::Result<void> Store::for_each_service(const std::function<void(const ServiceRecord&)>& fn) {
   auto stmt = conn_.prepare(R"sql(
-    SELECT ip, port, transport, protocol, product, version, cpe, auth, first_seen, last_seen
+    SELECT ip, port, transport, protocol, product, version, cpe, auth, first_seen, last_seen,
+           vendor, device_type
     FROM services ORDER BY ip, port, transport)sql");
   if (!stmt) return core::fail(stmt.error());
   while (true) {
@@ -359,6 +401,8 @@ core::Result<void> Store::for_each_service(const std::function<void(const Servic
     s.auth = stmt->text(7);
     s.first_seen = stmt->int64(8);
     s.last_seen = stmt->int64(9);
+    s.vendor = stmt->text(10);
+    s.device_type = stmt->text(11);
     fn(s);
   }
   return core::ok();
@@ -366,7 +410,9 @@ core::Result<void> Store::for_each_service(const std::function<void(const Servic
 
 core::Result<std::int64_t> Store::count(std::string_view table) {
   // Table names cannot be bound; accept only our own.
-  static constexpr std::string_view kTables[] = {"devices", "services", "observations", "imports"};
+  static constexpr std::string_view kTables[] = {
+      "devices",   "services",         "observations", "imports",        "findings",
+      "vuln_cves", "vuln_cpe_matches", "vuln_kev",     "finding_events", "exemptions"};
   if (std::find(std::begin(kTables), std::end(kTables), table) == std::end(kTables)) {
     return core::fail(core::ErrorCode::kInternal, "unknown table " + std::string(table));
   }

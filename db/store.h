@@ -37,13 +37,17 @@ struct DeviceRecord {
   std::string hostname, org, vendor, model, device_type, firmware, cpe;
   std::uint32_t asn = 0;
   int services = 0;
+  int risk_score = 0;
+  std::string risk_explanation;  // JSON (risk/scoring.h), empty before the first assessment
+  std::string fingerprint_rule;
+  int open_findings = 0;
 };
 
 struct ServiceRecord {
   core::IpAddress ip;
   std::uint16_t port = 0;
   core::Transport transport = core::Transport::kTcp;
-  std::string protocol, product, version, cpe, auth;
+  std::string protocol, product, version, cpe, auth, vendor, device_type;
   core::UnixSeconds first_seen = 0;
   core::UnixSeconds last_seen = 0;
 };

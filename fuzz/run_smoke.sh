@@ -12,7 +12,8 @@ cd "$(dirname "$0")/.."
 
 seconds=${1:-20}
 data=${2:-${CITYWATCH_TEST_DATA:-}}
-targets=(shodan_parser_fuzz shadowserver_csv_fuzz nmap_xml_fuzz core_text_fuzz config_fuzz)
+# Every fuzz/<target>.cpp is a target (fuzz/CMakeLists.txt lists the libraries of each).
+mapfile -t targets < <(find fuzz -maxdepth 1 -name '*_fuzz.cpp' -printf '%f\n' | sed 's/\.cpp$//' | sort)
 build="build-fuzz"
 
 if ! [[ $seconds =~ ^[0-9]+$ ]] || [ "$seconds" -eq 0 ]; then
