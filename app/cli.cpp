@@ -28,8 +28,8 @@ void add_example(CLI::App* cmd, const std::string& example) {
 }
 
 CLI::App* Commands::add(const std::string& name, const std::string& description,
-                        const std::string& example, CommandFn run) {
-  CLI::App* cmd = root_.add_subcommand(name, description);
+                        const std::string& example, CommandFn run, CLI::App* parent) {
+  CLI::App* cmd = (parent ? *parent : root_).add_subcommand(name, description);
   add_example(cmd, example);
   commands_.push_back({cmd, std::move(run)});
   return cmd;
@@ -67,6 +67,8 @@ int run(int argc, char** argv) {
   register_init_command(commands);
   register_import_command(commands);
   register_list_commands(commands);
+  register_locate_command(commands);
+  register_geodb_command(commands);
 
   try {
     app.parse(argc, argv);

@@ -140,6 +140,14 @@ core::Result<Geolocator> Geolocator::open(const GeoConfig& config, const core::C
   if (!outline) return core::fail(outline.error());
   MultiPolygon shape;
   bool several = outline->size() > 1;
+  if (!several && core::istarts_with((*outline)[0].code, "GM") &&
+      (*outline)[0].code != config.city_code) {
+    return core::fail(core::ErrorCode::kConfig,
+                      "the boundary is " + (*outline)[0].code + " but the city is " +
+                          config.city_code +
+                          " ([city] code); set [geo] boundary to the city's outline",
+                      config.boundary_file);
+  }
   for (const GeoFeature& f : *outline) {
     if (several && f.code != config.city_code) continue;
     shape.insert(shape.end(), f.geometry.begin(), f.geometry.end());

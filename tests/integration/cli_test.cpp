@@ -50,7 +50,7 @@ TEST_F(Cli, ImportIsIdempotentByRecord) {
   testing::write_file(copy, testing::read_file(snmp));
   auto third = cw({"import", "shadowserver", copy});
   EXPECT_NE(third.out.find("duplicates    3"), std::string::npos);
-  auto devices = cw({"devices", "--format", "json"});
+  auto devices = cw({"devices", "--all", "--format", "json"});
   EXPECT_EQ(lines(devices.out), 3u);
   EXPECT_NE(devices.out.find("\"vendor\":\"MikroTik\""), std::string::npos);
 }
