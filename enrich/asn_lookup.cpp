@@ -52,7 +52,7 @@ AsnRanges AsnRanges::parse(std::string_view text, const std::string& source,
     if (core::istarts_with(asn_text, "AS")) asn_text.remove_prefix(2);
     auto asn = core::parse_int(asn_text, 0, 4294967295LL);
     if (!asn) {
-      diag.report(where, "bad AS number", "'" + core::printable_excerpt(fields[2], 40) + "'", line);
+      diag.report(where, "bad AS number", quoted(fields[2], 40), line);
       return;
     }
     std::string org = fields.size() > 3 ? core::printable_excerpt(fields[3], 200) : "";

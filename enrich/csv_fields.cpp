@@ -4,6 +4,13 @@
 
 namespace citywatch::enrich {
 
+std::string quoted(std::string_view text, std::size_t max_bytes) {
+  std::string out(1, '\'');
+  out += core::printable_excerpt(text, max_bytes);
+  out += '\'';
+  return out;
+}
+
 bool split_csv_line(std::string_view line, std::vector<std::string>& fields, std::string& problem) {
   fields.clear();
   std::size_t i = 0;

@@ -13,6 +13,9 @@ namespace citywatch::enrich {
 // or text follows a closing quote.
 bool split_csv_line(std::string_view line, std::vector<std::string>& fields, std::string& problem);
 
+// 'text' for messages: printable, cut at max_bytes.
+std::string quoted(std::string_view text, std::size_t max_bytes);
+
 // Calls fn(line_number, line) for every line of text, CR stripped, 1-based line numbers.
 template <typename Fn>
 void for_each_line(std::string_view text, Fn&& fn) {

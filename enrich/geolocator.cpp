@@ -30,6 +30,11 @@ constexpr double kConfidenceFeedCity = 0.4;
 constexpr double kMinPossibly = 0.01;
 
 constexpr std::size_t kMaxCachedRecords = 1u << 20;
+constexpr std::size_t kInitialCacheSlots = 1u << 12;
+
+std::size_t slot_of(std::uint64_t key, std::size_t mask) {
+  return static_cast<std::size_t>((key * 0x9e3779b97f4a7c15ULL) >> 20) & mask;
+}
 constexpr std::size_t kMaxPrefixMapBytes = 64u << 20;
 
 // Points spread evenly over the unit disk (centre plus rings of equal area), to estimate how
@@ -368,32 +373,77 @@ bool Geolocator::locate_override(const core::IpAddress& ip, core::Location& out)
 
 const Geolocator::CachedRecord& Geolocator::evaluate(std::size_t db, std::uint32_t offset) {
   std::uint64_t key = (static_cast<std::uint64_t>(db) << 32) | offset;
-  if (auto it = city_cache_.find(key); it != city_cache_.end()) return it->second;
-  if (city_cache_.size() >= kMaxCachedRecords) city_cache_.clear();
-  CachedRecord cached;
+  if (cache_slots_.empty()) cache_slots_.resize(kInitialCacheSlots);
+  std::size_t mask = cache_slots_.size() - 1;
+  std::size_t slot = slot_of(key, mask);
+  while (cache_slots_[slot].key != kEmptySlot) {
+    if (cache_slots_[slot].key == key) return cache_records_[cache_slots_[slot].index];
+    slot = (slot + 1) & mask;
+  }
+  // A miss: decode and place the record, then remember it. The table stays at most half full;
+  // past the record limit it starts over rather than grow without bound.
+  if (cache_records_.size() >= kMaxCachedRecords) {
+    cache_records_.clear();
+    std::fill(cache_slots_.begin(), cache_slots_.end(), CacheSlot{});
+  } else if ((cache_records_.size() + 1) * 2 > cache_slots_.size()) {
+    std::vector<CacheSlot> bigger(cache_slots_.size() * 2);
+    std::size_t bigger_mask = bigger.size() - 1;
+    for (const CacheSlot& s : cache_slots_) {
+      if (s.key == kEmptySlot) continue;
+      std::size_t at = slot_of(s.key, bigger_mask);
+      while (bigger[at].key != kEmptySlot) at = (at + 1) & bigger_mask;
+      bigger[at] = s;
+    }
+    cache_slots_ = std::move(bigger);
+  }
+  mask = cache_slots_.size() - 1;
+  slot = slot_of(key, mask);
+  while (cache_slots_[slot].key != kEmptySlot) slot = (slot + 1) & mask;
+  cache_slots_[slot] = {key, static_cast<std::uint32_t>(cache_records_.size())};
+  CachedRecord& cached = cache_records_.emplace_back();
   auto record = city_dbs_[db].reader.city_record(offset, city_dbs_[db].layout);
   if (!record) {
-    cached.note = "database error: " + record.error().to_string();
+    cached.set_texts({}, "database error: " + record.error().to_string());
     if (!reported_db_error_) {
       reported_db_error_ = true;
       if (auto log = logger()) log->warn("geodb_corrupt_record {}", record.error().to_string());
     }
   } else if (!record->latitude) {
-    cached.record = std::move(*record);
-    cached.note = "the database gives no coordinates for this address" +
-                  (cached.record.country_code.empty()
-                       ? std::string()
-                       : " (country level only: " + cached.record.country_code + ")");
+    cached.set_texts(*record, "the database gives no coordinates for this address" +
+                                  (record->country_code.empty()
+                                       ? std::string()
+                                       : " (country level only: " + record->country_code + ")"));
   } else {
-    cached.record = std::move(*record);
-    double radius = cached.record.accuracy_km.value_or(config_.assumed_accuracy_km);
-    Placement placed = place({*cached.record.latitude, *cached.record.longitude}, radius);
+    cached.set_texts(*record, {});
+    cached.has_point = true;
+    cached.latitude = *record->latitude;
+    cached.longitude = *record->longitude;
+    cached.has_radius = record->accuracy_km.has_value();
+    cached.accuracy_km = record->accuracy_km.value_or(0);
+    double radius = record->accuracy_km.value_or(config_.assumed_accuracy_km);
+    Placement placed = place({cached.latitude, cached.longitude}, radius);
     cached.in_city = placed.in_city;
     cached.district = placed.district;
-    double base = cached.record.accuracy_km ? kConfidenceMmdb : kConfidenceMmdbNoRadius;
+    double base = cached.has_radius ? kConfidenceMmdb : kConfidenceMmdbNoRadius;
     cached.confidence = base * placed.share;
   }
-  return city_cache_.emplace(key, std::move(cached)).first->second;
+  return cached;
+}
+
+void Geolocator::CachedRecord::set_texts(const MmdbCityRecord& r, const std::string& note) {
+  const std::string* parts[kTexts] = {&r.city, &r.postal_code, &r.region, &r.country_code, &note};
+  for (int i = 0; i < kTexts; ++i) {
+    // MmdbReader caps its texts at 200 bytes; notes are ours.
+    std::size_t n = std::min<std::size_t>(parts[i]->size(), 4096);
+    length[static_cast<std::size_t>(i)] = static_cast<std::uint16_t>(n);
+    texts.append(*parts[i], 0, n);
+  }
+}
+
+void Geolocator::CachedRecord::copy_text(Text which, std::string& to) const {
+  std::size_t at = 0;
+  for (int i = 0; i < which; ++i) at += length[static_cast<std::size_t>(i)];
+  to.assign(texts.data() + at, length[static_cast<std::size_t>(which)]);
 }
 
 bool Geolocator::locate_mmdb(const core::IpAddress& ip, core::Location& out) {
@@ -415,17 +465,17 @@ bool Geolocator::locate_mmdb(const core::IpAddress& ip, core::Location& out) {
     }
     if (!hit->found) continue;
     const CachedRecord& c = evaluate(i, hit->offset);
-    out.city = c.record.city;
-    out.postal_code = c.record.postal_code;
-    out.region = c.record.region;
-    out.country_code = c.record.country_code;
-    out.note = c.note;
-    if (!c.record.latitude) continue;  // maybe a later database knows more
+    c.copy_text(CachedRecord::kCity, out.city);
+    c.copy_text(CachedRecord::kPostal, out.postal_code);
+    c.copy_text(CachedRecord::kRegion, out.region);
+    c.copy_text(CachedRecord::kCountry, out.country_code);
+    c.copy_text(CachedRecord::kNote, out.note);
+    if (!c.has_point) continue;  // maybe a later database knows more
     out.in_city = c.in_city;
     set_district(c.district, out);
-    out.latitude = c.record.latitude;
-    out.longitude = c.record.longitude;
-    out.accuracy_km = c.record.accuracy_km;
+    out.latitude = c.latitude;
+    out.longitude = c.longitude;
+    if (c.has_radius) out.accuracy_km = c.accuracy_km;
     out.method = core::LocateMethod::kMmdb;
     out.confidence = c.confidence;
     return true;

@@ -12,6 +12,7 @@
 // open one per thread.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -80,12 +81,20 @@ class Geolocator {
     MmdbReader reader;
     MmdbLayout layout;
   };
+  // One decoded and placed record, kept small (two cache lines for typical names): its texts
+  // share one buffer, since copying them out is most of the per-address cost once warm.
   struct CachedRecord {
+    enum Text { kCity, kPostal, kRegion, kCountry, kNote, kTexts };
     core::InCity in_city = core::InCity::kUnknown;
+    bool has_point = false;
+    bool has_radius = false;
+    std::array<std::uint16_t, kTexts> length{};
     const District* district = nullptr;
-    double confidence = 0;
-    MmdbCityRecord record;
-    std::string note;
+    double confidence = 0, latitude = 0, longitude = 0, accuracy_km = 0;
+    std::string texts;  // city, postal code, region, country code and note, back to back
+
+    void set_texts(const MmdbCityRecord& r, const std::string& note);
+    void copy_text(Text which, std::string& to) const;
   };
 
   Geolocator() = default;
@@ -106,7 +115,15 @@ class Geolocator {
   std::optional<AsnRanges> asn_ranges_;
   PrefixTable<PrefixTarget> prefix_map_;
   PrefixTable<bool> municipal_;
-  std::unordered_map<std::uint64_t, CachedRecord> city_cache_;
+  // Decoded records by (database, record offset): an open-addressing table of slots pointing
+  // into a vector, so a warm lookup costs one or two cache misses, not a chain of nodes.
+  struct CacheSlot {
+    std::uint64_t key = kEmptySlot;
+    std::uint32_t index = 0;
+  };
+  static constexpr std::uint64_t kEmptySlot = ~std::uint64_t{0};
+  std::vector<CacheSlot> cache_slots_;
+  std::vector<CachedRecord> cache_records_;
   std::unordered_map<std::uint32_t, MmdbAsnRecord> asn_cache_;
   std::vector<std::string> warnings_;
   bool reported_db_error_ = false;

@@ -63,9 +63,7 @@ std::vector<std::pair<core::Prefix, PrefixTarget>> parse_prefix_map(std::string_
     };
     auto prefix = core::Prefix::parse(get(col_prefix));
     if (!prefix) {
-      diag.report(where, "bad prefix",
-                  "'" + core::printable_excerpt(get(col_prefix), 60) + "' is not a CIDR prefix",
-                  line);
+      diag.report(where, "bad prefix", quoted(get(col_prefix), 60) + " is not a CIDR prefix", line);
       return;
     }
     PrefixTarget target;
@@ -79,8 +77,7 @@ std::vector<std::pair<core::Prefix, PrefixTarget>> parse_prefix_map(std::string_
       auto d = core::parse_double(v);
       if (!d || *d < lo || *d > hi) {
         diag.report(where, std::string("bad ") + what,
-                    "'" + core::printable_excerpt(v, 40) + "' is not a " + what + " in " + range,
-                    line);
+                    quoted(v, 40) + " is not a " + what + " in " + range, line);
         return false;
       }
       dest = *d;

@@ -121,11 +121,20 @@ TEST_F(Cli, UsageErrorsExit64AndHelpHasExamples) {
   EXPECT_EQ(cw({"import", "censys", "x"}).exit_code, 64);
   EXPECT_EQ(cw({"frobnicate"}).exit_code, 64);
   EXPECT_EQ(cw({"devices", "--format", "xml"}).exit_code, 64);
-  for (const char* cmd : {"init", "import", "devices", "services"}) {
-    auto help = citywatch({cmd, "--help"});
-    EXPECT_EQ(help.exit_code, 0) << cmd;
-    EXPECT_NE(help.out.find("Example:"), std::string::npos) << cmd;
+  for (std::vector<std::string> cmd : std::vector<std::vector<std::string>>{{"init"},
+                                                                            {"import"},
+                                                                            {"devices"},
+                                                                            {"services"},
+                                                                            {"locate"},
+                                                                            {"geodb"},
+                                                                            {"geodb", "fetch"}}) {
+    cmd.push_back("--help");
+    auto help = citywatch(cmd);
+    EXPECT_EQ(help.exit_code, 0) << cmd[0];
+    EXPECT_NE(help.out.find("Example:"), std::string::npos) << cmd[0] << " " << cmd[1];
   }
+  EXPECT_EQ(cw({"geodb"}).exit_code, 64);
+  EXPECT_EQ(cw({"locate"}).exit_code, 64);
   EXPECT_NE(citywatch({"--help"}).out.find("Example:"), std::string::npos);
 }
 
