@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <memory>
 
 #include "tests/support/mmdb_builder.h"
@@ -129,6 +130,65 @@ TEST_F(GeolocatorTest, AnAccuracyCircleAcrossTheBoundaryIsPossibly) {
   EXPECT_TRUE(delft.district_code.empty());
   EXPECT_GT(delft.confidence, 0);
   EXPECT_LT(delft.confidence, 0.5);
+}
+
+// Points 20 m either side of the middle of an edge: the sides must differ, whatever way the
+// ring runs. Edges shorter than 200 m are skipped so the offset cannot reach another edge.
+template <typename Fn>
+int each_side_of_long_edges(const Ring& ring, Fn&& check) {
+  int checked = 0;
+  for (std::size_t i = 0; i < ring.size() && checked < 20; ++i) {
+    GeoPoint a = ring[i], b = ring[(i + 1) % ring.size()];
+    double kx = km_per_degree_lon(a.lat);
+    double east = (b.lon - a.lon) * kx, north = (b.lat - a.lat) * kKmPerDegreeLat;
+    double len = std::sqrt(east * east + north * north);
+    if (len < 0.2) continue;
+    GeoPoint mid{(a.lat + b.lat) / 2, (a.lon + b.lon) / 2};
+    // The unit normal, 20 m long.
+    GeoPoint left = offset_km(mid, east / len * 0.02, -north / len * 0.02);
+    GeoPoint right = offset_km(mid, -east / len * 0.02, north / len * 0.02);
+    check(left, right);
+    ++checked;
+  }
+  return checked;
+}
+
+TEST_F(GeolocatorTest, NearTheBoundaryExactPointsSplitAndCirclesArePossibly) {
+  Geolocator geo = open(hague());
+  auto outline = read_geojson_file(hague().boundary_file, {{"gemeentecode"}, {}});
+  ASSERT_TRUE(outline);
+  int checked = each_side_of_long_edges((*outline)[0].geometry[0][0], [&](GeoPoint l, GeoPoint r) {
+    InCity a = geo.place(l, 0).in_city, b = geo.place(r, 0).in_city;
+    EXPECT_NE(a, b) << l.lat << "," << l.lon;
+    EXPECT_TRUE(a == InCity::kYes || b == InCity::kYes);
+    // A 200 m accuracy circle around either point crosses the boundary.
+    EXPECT_EQ(geo.place(l, 0.2).in_city, InCity::kPossibly);
+    EXPECT_EQ(geo.place(r, 0.2).in_city, InCity::kPossibly);
+  });
+  EXPECT_GE(checked, 10);
+}
+
+TEST_F(GeolocatorTest, NearASharedDistrictEdgeEachSideGetsItsOwnDistrict) {
+  Geolocator geo = open(hague());
+  const District* centrum = geo.districts().by_code("WK051828");
+  ASSERT_NE(centrum, nullptr);
+  auto wijken = read_geojson_file(hague().district_file, {{"statcode"}, {"statnaam"}});
+  ASSERT_TRUE(wijken);
+  const Ring* ring = nullptr;
+  for (const auto& f : *wijken) {
+    if (f.code == "WK051828") ring = &f.geometry[0][0];
+  }
+  ASSERT_NE(ring, nullptr);
+  int shared = 0;
+  each_side_of_long_edges(*ring, [&](GeoPoint l, GeoPoint r) {
+    const District* a = geo.districts().find(l);
+    const District* b = geo.districts().find(r);
+    if (!a || !b) return;  // an edge on the city's outline or a gap in the map
+    ++shared;
+    EXPECT_NE(a, b);
+    EXPECT_TRUE(a == centrum || b == centrum) << a->code << " " << b->code;
+  });
+  EXPECT_GE(shared, 3);
 }
 
 TEST_F(GeolocatorTest, PointsWithoutRadiusUseTheAssumedAccuracy) {
