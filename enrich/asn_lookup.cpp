@@ -22,6 +22,7 @@ AsnRanges AsnRanges::parse(std::string_view text, const std::string& source,
   std::vector<std::string> fields;
   std::string problem;
   std::vector<std::size_t> lines;  // line of each range, for overlap messages
+  bool seen_record = false;
   for_each_line(text, [&](std::size_t line_no, std::string_view line) {
     std::string where = source + ":" + std::to_string(line_no);
     if (core::trim(line).empty() || core::trim(line).front() == '#') return;
@@ -42,7 +43,9 @@ AsnRanges AsnRanges::parse(std::string_view text, const std::string& source,
     }
     auto start = core::IpAddress::parse(fields[0]);
     auto end = core::IpAddress::parse(fields[1]);
-    if (!start && line_no == 1) return;  // a header line
+    bool first = !seen_record;
+    seen_record = true;
+    if (!start && first) return;  // a header line
     if (!start || !end || start->is_v4() != end->is_v4() || *end < *start) {
       diag.report(where, "bad range", "start and end must be addresses of one family, start <= end",
                   line);

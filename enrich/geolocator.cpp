@@ -153,8 +153,11 @@ core::Result<Geolocator> Geolocator::open(const GeoConfig& config, const core::C
                           " ([city] code); set [geo] boundary to the city's outline",
                       config.boundary_file);
   }
+  // Parts of one outline (islands) often come as features without codes: those all count.
+  bool coded = std::any_of(outline->begin(), outline->end(),
+                           [](const GeoFeature& f) { return !f.code.empty(); });
   for (const GeoFeature& f : *outline) {
-    if (several && f.code != config.city_code) continue;
+    if (several && coded && f.code != config.city_code) continue;
     shape.insert(shape.end(), f.geometry.begin(), f.geometry.end());
   }
   if (shape.empty()) {

@@ -12,6 +12,7 @@ core::IpAddress A(const char* text) { return *core::IpAddress::parse(text); }
 TEST(AsnRanges, FindsRangesOfBothFamilies) {
   core::Diagnostics diag;
   AsnRanges r = AsnRanges::parse(
+      "# from ip-location-db\n"
       "start,end,asn,organisation\n"
       "145.53.0.0,145.53.255.255,1136,KPN B.V.\n"
       "1.0.0.0,1.0.0.255,AS13335,\"Cloudflare, Inc.\"\n"

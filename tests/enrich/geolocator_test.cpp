@@ -217,6 +217,27 @@ TEST_F(GeolocatorTest, InTheCityButInNoDistrictIsYesWithDistrictUnknown) {
   EXPECT_TRUE(l.district_code.empty());
 }
 
+TEST_F(GeolocatorTest, AnOutlineInPartsWithoutCodesCountsWhole) {
+  // A mainland and an island as two features without properties, each with a hole.
+  testing::TempDir dir;
+  testing::write_file(dir.file("parts.geojson"), R"({"type":"FeatureCollection","features":[
+    {"type":"Feature","properties":null,"geometry":{"type":"Polygon","coordinates":[
+      [[4.0,52.0],[4.1,52.0],[4.1,52.1],[4.0,52.1],[4.0,52.0]],
+      [[4.04,52.04],[4.06,52.04],[4.06,52.06],[4.04,52.06],[4.04,52.04]]]}},
+    {"type":"Feature","properties":null,"geometry":{"type":"Polygon","coordinates":[
+      [[4.5,52.5],[4.6,52.5],[4.6,52.6],[4.5,52.6],[4.5,52.5]]]}}]})");
+  GeoConfig c;
+  c.boundary_file = dir.file("parts.geojson");
+  Geolocator geo = open(c);
+  EXPECT_EQ(geo.place({52.01, 4.01}, 0).in_city, InCity::kYes);
+  EXPECT_EQ(geo.place({52.55, 4.55}, 0).in_city, InCity::kYes);
+  EXPECT_EQ(geo.place({52.05, 4.05}, 0).in_city, InCity::kNo);  // in the hole
+  EXPECT_EQ(geo.place({52.3, 4.3}, 0).in_city, InCity::kNo);
+  // The hole's middle is about 0.7 km from its nearest edge.
+  EXPECT_EQ(geo.place({52.05, 4.05}, 0.5).in_city, InCity::kNo);
+  EXPECT_EQ(geo.place({52.05, 4.05}, 2).in_city, InCity::kPossibly);
+}
+
 TEST_F(GeolocatorTest, AnyOtherCityByConfigAlone) {
   CITYWATCH_REQUIRE_DATA(rotterdam, "boundaries/gm0599_rotterdam_2023.geojson");
   CITYWATCH_REQUIRE_DATA(amsterdam, "boundaries/gm0363_amsterdam_2023.geojson");
