@@ -28,8 +28,8 @@ void add_example(CLI::App* cmd, const std::string& example) {
 }
 
 CLI::App* Commands::add(const std::string& name, const std::string& description,
-                        const std::string& example, CommandFn run) {
-  CLI::App* cmd = root_.add_subcommand(name, description);
+                        const std::string& example, CommandFn run, CLI::App* parent) {
+  CLI::App* cmd = (parent ? *parent : root_).add_subcommand(name, description);
   add_example(cmd, example);
   commands_.push_back({cmd, std::move(run)});
   return cmd;
@@ -70,6 +70,8 @@ int run(int argc, char** argv) {
   register_findings_command(commands);
   register_vulndb_command(commands);
   register_rules_command(commands);
+  register_locate_command(commands);
+  register_geodb_command(commands);
 
   try {
     app.parse(argc, argv);

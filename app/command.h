@@ -36,9 +36,10 @@ struct Command {
 class Commands {
  public:
   explicit Commands(CLI::App& root) : root_(root) {}
-  // Adds a subcommand with its description and an example line for --help.
+  // Adds a subcommand with its description and an example line for --help; under parent
+  // (e.g. `geodb fetch`) when given.
   CLI::App* add(const std::string& name, const std::string& description, const std::string& example,
-                CommandFn run);
+                CommandFn run, CLI::App* parent = nullptr);
   CLI::App& root() { return root_; }
   // The command the user chose, after parsing.
   const Command* chosen() const;
@@ -57,5 +58,7 @@ void register_list_commands(Commands& commands);
 void register_findings_command(Commands& commands);
 void register_vulndb_command(Commands& commands);
 void register_rules_command(Commands& commands);
+void register_locate_command(Commands& commands);
+void register_geodb_command(Commands& commands);
 
 }  // namespace citywatch::app

@@ -8,6 +8,9 @@
 #include <fstream>
 #include <set>
 #include <string_view>
+#include <vector>
+
+#include "app/data_dir.h"
 
 namespace citywatch::app {
 namespace {
@@ -64,6 +67,107 @@ std::string resolve(const std::filesystem::path& base, const std::string& value)
   if (value.empty()) return value;
   std::filesystem::path p(value);
   return p.is_absolute() ? value : (base / p).lexically_normal().string();
+}
+
+core::Result<std::vector<std::string>> read_string_list(const std::string& path,
+                                                        const toml::table& table,
+                                                        std::string_view key,
+                                                        std::vector<std::string> fallback) {
+  const toml::node* node = table.get(key);
+  if (!node) return fallback;
+  if (auto single = node->value<std::string>()) return std::vector<std::string>{*single};
+  const toml::array* array = node->as_array();
+  if (!array) return config_error(path, *node, std::string(key) + " must be a list of strings");
+  std::vector<std::string> out;
+  for (const toml::node& item : *array) {
+    auto value = item.value<std::string>();
+    if (!value) return config_error(path, item, std::string(key) + " must be a list of strings");
+    out.push_back(*value);
+  }
+  return out;
+}
+
+core::Result<double> read_number(const std::string& path, const toml::table& table,
+                                 std::string_view key, double fallback, double min, double max) {
+  const toml::node* node = table.get(key);
+  if (!node) return fallback;
+  auto value = node->value<double>();
+  if (!value || !(*value >= min && *value <= max)) {
+    return config_error(path, *node,
+                        std::string(key) + " must be a number from " + std::to_string(min) +
+                            " to " + std::to_string(max));
+  }
+  return *value;
+}
+
+// [geo]: every path relative to the config file; an empty string switches a file off.
+core::Result<void> load_geo(const std::string& path, const std::filesystem::path& base,
+                            const toml::table& geo, enrich::GeoConfig& out) {
+  CITYWATCH_TRY(
+      check_keys(path, geo, "geo",
+                 {"boundary", "districts", "district_code_property", "district_name_property",
+                  "city_mmdb", "city_mmdb_layout", "asn_mmdb", "asn_csv", "prefix_map",
+                  "municipal_ranges", "assumed_accuracy_km", "max_db_age_days"}));
+  auto file = [&](std::string_view key, std::string& dest) -> core::Result<void> {
+    const toml::node* node = geo.get(key);
+    if (!node) return core::ok();
+    auto value = read_string(path, geo, key, dest);
+    if (!value) return core::fail(value.error());
+    dest = resolve(base, *value);
+    return core::ok();
+  };
+  CITYWATCH_TRY(file("boundary", out.boundary_file));
+  CITYWATCH_TRY(file("districts", out.district_file));
+  CITYWATCH_TRY(file("asn_mmdb", out.asn_mmdb));
+  CITYWATCH_TRY(file("asn_csv", out.asn_csv));
+  CITYWATCH_TRY(file("prefix_map", out.prefix_map));
+  if (out.boundary_file.empty()) {
+    return config_error(path, *geo.get("boundary"),
+                        "geo.boundary cannot be empty: the city needs an outline");
+  }
+  auto code = read_string(path, geo, "district_code_property", out.district_code_property);
+  if (!code) return core::fail(code.error());
+  out.district_code_property = *code;
+  auto name = read_string(path, geo, "district_name_property", out.district_name_property);
+  if (!name) return core::fail(name.error());
+  out.district_name_property = *name;
+
+  auto dbs = read_string_list(path, geo, "city_mmdb", out.city_mmdb);
+  if (!dbs) return core::fail(dbs.error());
+  out.city_mmdb.clear();
+  for (const auto& db : *dbs) {
+    if (!db.empty()) out.city_mmdb.push_back(resolve(base, db));
+  }
+  if (const toml::node* node = geo.get("city_mmdb_layout")) {
+    auto text = node->value<std::string>();
+    auto layout = text ? enrich::parse_mmdb_layout(*text) : std::nullopt;
+    if (!layout || *layout == enrich::MmdbLayout::kAsn) {
+      return config_error(path, *node, "city_mmdb_layout must be auto, geoip2 or flat");
+    }
+    out.city_mmdb_layout = *layout;
+  }
+  if (const toml::node* node = geo.get("municipal_ranges")) {
+    auto ranges = read_string_list(path, geo, "municipal_ranges", {});
+    if (!ranges) return core::fail(ranges.error());
+    out.municipal_ranges.clear();
+    for (const auto& text : *ranges) {
+      auto prefix = core::Prefix::parse(text);
+      if (!prefix) {
+        return config_error(
+            path, *node,
+            "municipal_ranges: '" + text + "' is not a CIDR prefix (e.g. 192.0.2.0/24)");
+      }
+      out.municipal_ranges.push_back(*prefix);
+    }
+  }
+  auto accuracy = read_number(path, geo, "assumed_accuracy_km", out.assumed_accuracy_km, 0, 1000);
+  if (!accuracy) return core::fail(accuracy.error());
+  out.assumed_accuracy_km = *accuracy;
+  auto age = read_count(path, geo, "max_db_age_days", static_cast<std::size_t>(out.max_db_age_days),
+                        1, 3650);
+  if (!age) return core::fail(age.error());
+  out.max_db_age_days = static_cast<int>(*age);
+  return core::ok();
 }
 
 // toml++ 3.3 (Debian 12) reaches __builtin_unreachable, undefined behaviour, when it asks whether
@@ -169,6 +273,17 @@ core::Result<void> check_toml_safe(std::string_view text, const std::string& pat
 
 }  // namespace
 
+enrich::GeoConfig default_geo_config() {
+  enrich::GeoConfig geo;
+  geo.city_name = "'s-Gravenhage";
+  geo.city_code = "GM0518";
+  geo.city_aliases = {"Den Haag", "The Hague", "s-Gravenhage"};
+  std::string dir = data_dir();
+  geo.boundary_file = dir + "/geo/gm0518_s-gravenhage_2023.geojson";
+  geo.district_file = dir + "/geo/gm0518_wijken_2023.geojson";
+  return geo;
+}
+
 core::Result<Config> load_config(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::string text;
@@ -194,7 +309,7 @@ core::Result<Config> parse_config(std::string_view text, const std::string& name
                       where_of(name, err.source()));
   }
   const toml::table& root = parsed.table();
-  CITYWATCH_TRY(check_keys(name, root, "", {"city", "database", "import", "risk"}));
+  CITYWATCH_TRY(check_keys(name, root, "", {"city", "database", "import", "geo", "risk"}));
   Config config;
   auto base = std::filesystem::path(name).parent_path();
 
@@ -209,14 +324,26 @@ core::Result<Config> parse_config(std::string_view text, const std::string& name
   auto city = section("city");
   if (!city) return core::fail(city.error());
   if (*city) {
-    CITYWATCH_TRY(check_keys(name, **city, "city", {"name", "code"}));
+    CITYWATCH_TRY(check_keys(name, **city, "city", {"name", "code", "aliases"}));
     auto city_name = read_string(name, **city, "name", config.city_name);
     if (!city_name) return core::fail(city_name.error());
     config.city_name = *city_name;
     auto code = read_string(name, **city, "code", config.city_code);
     if (!code) return core::fail(code.error());
     config.city_code = *code;
+    // Another city's name without aliases must not inherit The Hague's.
+    auto aliases = read_string_list(
+        name, **city, "aliases",
+        (*city)->contains("name") ? std::vector<std::string>{} : config.geo.city_aliases);
+    if (!aliases) return core::fail(aliases.error());
+    config.geo.city_aliases = *aliases;
   }
+  config.geo.city_name = config.city_name;
+  config.geo.city_code = config.city_code;
+
+  auto geo = section("geo");
+  if (!geo) return core::fail(geo.error());
+  if (*geo) CITYWATCH_TRY(load_geo(name, base, **geo, config.geo));
 
   auto database = section("database");
   if (!database) return core::fail(database.error());

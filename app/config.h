@@ -6,20 +6,27 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
+#include "enrich/geolocator.h"
 
 namespace citywatch::app {
+
+// The bundled The Hague setup: the CBS 2023 boundary and wijken from data/geo/, no database.
+enrich::GeoConfig default_geo_config();
 
 struct Config {
   std::string city_name = "'s-Gravenhage";
   std::string city_code = "GM0518";
+  // [geo]; city name, code and aliases are copied in from [city] when the file is loaded.
+  enrich::GeoConfig geo = default_geo_config();
   std::string database_path = "citywatch.db";
   std::size_t import_chunk_size = 5000;  // observations per transaction
   std::string reject_dir;                // empty: "<database>.rejects" beside the database
   std::size_t print_errors = 10;         // bad records printed per file (all are counted)
-  // Shipped rule and list files (fingerprints/, credentials/, vulns/); empty: CITYWATCH_DATA_DIR,
-  // else the source tree's data/, else the installed share/citywatch.
+  // [risk] data_dir: where the rule and list files (fingerprints/, credentials/, vulns/) are;
+  // empty: the shipped data (app/data_dir.h).
   std::string data_dir;
   std::size_t gone_after_days = 30;  // `findings sweep`: active findings not seen for this long
 };

@@ -1,14 +1,16 @@
-// app/data_dir.h: where the shipped data files are (fingerprint rules, credential and EOL
-// lists): the configured [risk] data_dir, else $CITYWATCH_DATA_DIR, else the source tree's
-// data/ (running from a build tree), else the installed share/citywatch.
+// app/data_dir.h: where the shipped data is (boundaries, districts, fingerprint rules, credential
+// and EOL lists, demo inputs): $CITYWATCH_DATA_DIR, else the source tree's data/ when running
+// from a build tree, else the installed share/citywatch.
 #pragma once
 
 #include <string>
 
-#include "app/config.h"
-
 namespace citywatch::app {
 
+struct Config;
+
+std::string data_dir();
+// The configured [risk] data_dir when set, else data_dir().
 std::string data_dir(const Config& config);
 
 }  // namespace citywatch::app

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <array>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -14,6 +15,7 @@
 #include "app/risk_pipeline.h"
 #include "core/json_writer.h"
 #include "db/store.h"
+#include "enrich/geolocator.h"
 
 namespace citywatch::app {
 namespace {
@@ -27,7 +29,13 @@ struct FileOutcome {
   std::optional<core::Error> fatal;
   double seconds = 0;
   AssessCounts risk;
+  std::array<std::size_t, 4> located{};  // new observations by core::InCity of their device
+  std::size_t feed_disagreements = 0;
 };
+
+std::size_t located(const FileOutcome& f, core::InCity v) {
+  return f.located[static_cast<std::size_t>(v)];
+}
 
 // Writes rejected records (already redacted) to one file per import, opened at the first one.
 class RejectFile {
@@ -86,6 +94,17 @@ void print_summary_text(const FileOutcome& f, scanner::FeedKind kind) {
   if (!t.reject_file.empty()) {
     std::printf("  rejected records are in %s\n", t.reject_file.c_str());
   }
+  if (t.imported > 0) {
+    std::printf(
+        "  where         %s observations of devices in the city, %s possibly, %s outside, %s "
+        "not locatable\n",
+        with_thousands(located(f, core::InCity::kYes)).c_str(),
+        with_thousands(located(f, core::InCity::kPossibly)).c_str(),
+        with_thousands(located(f, core::InCity::kNo)).c_str(),
+        with_thousands(located(f, core::InCity::kUnknown)).c_str());
+    std::printf("  feed geo      %s times the feed's own location disagreed with ours\n",
+                with_thousands(f.feed_disagreements).c_str());
+  }
   std::printf("  fingerprinted %s observations\n", with_thousands(f.risk.fingerprinted).c_str());
   std::printf("  findings      %s new, %s seen again, %s reopened, %s fixed; %s devices scored\n",
               with_thousands(f.risk.opened).c_str(), with_thousands(f.risk.refreshed).c_str(),
@@ -125,6 +144,13 @@ void print_summary_json(const FileOutcome& f, scanner::FeedKind kind) {
   w.key("notes").begin_array();
   for (const auto& note : f.notes) w.value(note);
   w.end_array();
+  w.key("located").begin_object();
+  for (auto v :
+       {core::InCity::kYes, core::InCity::kPossibly, core::InCity::kNo, core::InCity::kUnknown}) {
+    w.field(core::to_string(v), static_cast<std::int64_t>(located(f, v)));
+  }
+  w.end_object();
+  w.field("feed_geo_disagreements", static_cast<std::int64_t>(f.feed_disagreements));
   w.key("reject_file");
   f.totals.reject_file.empty() ? w.null() : w.value(f.totals.reject_file);
   w.key("error");
@@ -144,6 +170,18 @@ core::Result<int> run_import(const Config& config, const ImportRequest& request,
   auto pipeline = RiskPipeline::create(config, *store);
   if (!pipeline) return core::fail(pipeline.error());
   core::SystemClock clock;
+  // Every device is located as it is stored; a broken geo setup stops the import before it
+  // starts rather than filling the database with unlocated devices.
+  auto geo = enrich::Geolocator::open(config.geo, clock);
+  if (!geo) return core::fail(geo.error());
+  if (!geo->has_city_database()) {
+    log->info(
+        "geo_no_database: devices are placed only by the prefix map, the municipal ranges and the "
+        "feeds' own geo columns; set [geo] city_mmdb to place the rest");
+  }
+  db::Locator locate = [&geo](const core::Observation& o, core::Location& out) {
+    geo->locate(o.ip, &o.geo, out);
+  };
   std::string reject_dir =
       config.reject_dir.empty() ? config.database_path + ".rejects" : config.reject_dir;
   int exit_code = 0;
@@ -173,11 +211,15 @@ core::Result<int> run_import(const Config& config, const ImportRequest& request,
       if (chunk.empty() || store_error) return;
       // Fingerprint before storing (device rows get vendor/model/type), assess after.
       (*pipeline)->fingerprint(chunk, outcome.risk);
-      auto counts = store->write_chunk(chunk, *import_id);
+      auto counts = store->write_chunk(chunk, *import_id, locate, clock.now());
       if (!counts) {
         store_error = counts.error();
         return;
       }
+      for (std::size_t i = 0; i < outcome.located.size(); ++i) {
+        outcome.located[i] += counts->by_in_city[i];
+      }
+      outcome.feed_disagreements += counts->feed_disagreements;
       if (auto assessed = (*pipeline)->assess(chunk, outcome.risk); !assessed) {
         store_error = assessed.error();
         return;

@@ -190,9 +190,37 @@ CREATE TABLE vuln_kev (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations{{
+// Where each device is (enrich/geolocator): in the city or not, district, point, method and
+// confidence, and the feed's own opinion with a count of the times it contradicted ours.
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE devices ADD COLUMN in_city TEXT
+  CHECK (in_city IN ('yes', 'no', 'possibly', 'unknown'));
+ALTER TABLE devices ADD COLUMN district_code TEXT;
+ALTER TABLE devices ADD COLUMN district_name TEXT;
+ALTER TABLE devices ADD COLUMN geo_city TEXT;
+ALTER TABLE devices ADD COLUMN geo_postal_code TEXT;
+ALTER TABLE devices ADD COLUMN geo_region TEXT;
+ALTER TABLE devices ADD COLUMN geo_country TEXT;
+ALTER TABLE devices ADD COLUMN latitude REAL;
+ALTER TABLE devices ADD COLUMN longitude REAL;
+ALTER TABLE devices ADD COLUMN accuracy_km REAL;
+ALTER TABLE devices ADD COLUMN geo_method TEXT
+  CHECK (geo_method IN ('none', 'municipal-range', 'prefix-map', 'mmdb', 'feed'));
+ALTER TABLE devices ADD COLUMN geo_confidence REAL;
+ALTER TABLE devices ADD COLUMN geo_note TEXT;
+ALTER TABLE devices ADD COLUMN feed_city TEXT;
+ALTER TABLE devices ADD COLUMN feed_in_city TEXT
+  CHECK (feed_in_city IN ('yes', 'no', 'possibly', 'unknown'));
+ALTER TABLE devices ADD COLUMN geo_disagreements INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN located_at INTEGER;
+CREATE INDEX devices_by_district ON devices (district_code) WHERE district_code IS NOT NULL;
+CREATE INDEX devices_by_in_city ON devices (in_city);
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "devices, services, observations, imports", kV1},
     {2, "fingerprints, findings, exemptions, vulnerability database", kV2},
+    {3, "device locations", kV3},
 }};
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_map>
 
 #include "core/json_writer.h"
 #include "core/text.h"
@@ -228,9 +229,21 @@ core::Result<void> Store::prepare_ingest() {
       first_seen = min(first_seen, excluded.first_seen),
       last_seen = max(last_seen, excluded.last_seen))sql");
   if (!dev) return core::fail(dev.error());
+  // An "unknown" answer never replaces a located one: the feed that placed a device last week
+  // may have no geo columns this week. AS number and organisation only fill gaps the feeds left.
+  auto loc = conn_.prepare(R"sql(
+    UPDATE devices SET in_city = ?2, district_code = ?3, district_name = ?4, geo_city = ?5,
+      geo_postal_code = ?6, geo_region = ?7, geo_country = ?8, latitude = ?9, longitude = ?10,
+      accuracy_km = ?11, geo_method = ?12, geo_confidence = ?13, geo_note = ?14,
+      feed_city = coalesce(?15, feed_city), feed_in_city = coalesce(?16, feed_in_city),
+      geo_disagreements = geo_disagreements + ?17, located_at = ?18,
+      asn = coalesce(asn, ?19), org = coalesce(org, ?20)
+    WHERE ip = ?1 AND (?2 != 'unknown' OR in_city IS NULL OR in_city = 'unknown'))sql");
+  if (!loc) return core::fail(loc.error());
   insert_observation_.emplace(std::move(*obs));
   upsert_service_.emplace(std::move(*svc));
   upsert_device_.emplace(std::move(*dev));
+  update_location_.emplace(std::move(*loc));
   return core::ok();
 }
 
@@ -320,8 +333,42 @@ core::Result<void> Store::upsert_device(const core::Observation& o) {
   return s.run();
 }
 
+core::Result<void> Store::update_location(const core::IpAddress& ip, const core::Location& l,
+                                          std::size_t disagreements, core::UnixSeconds now) {
+  Statement& s = *update_location_;
+  bind_ip(s, 1, ip);
+  s.bind(2, core::to_string(l.in_city))
+      .bind_text_or_null(3, l.district_code)
+      .bind_text_or_null(4, l.district_name)
+      .bind_text_or_null(5, l.city)
+      .bind_text_or_null(6, l.postal_code)
+      .bind_text_or_null(7, l.region)
+      .bind_text_or_null(8, l.country_code)
+      .bind(9, l.latitude)
+      .bind(10, l.longitude)
+      .bind(11, l.accuracy_km)
+      .bind(12, core::to_string(l.method))
+      .bind(13, l.confidence)
+      .bind_text_or_null(14, l.note)
+      .bind_text_or_null(15, l.feed_city);
+  if (l.feed_in_city == core::InCity::kUnknown) {
+    s.bind_null(16);
+  } else {
+    s.bind(16, core::to_string(l.feed_in_city));
+  }
+  s.bind(17, static_cast<std::int64_t>(disagreements)).bind(18, now);
+  if (l.asn != 0) {
+    s.bind(19, static_cast<std::int64_t>(l.asn));
+  } else {
+    s.bind_null(19);
+  }
+  s.bind_text_or_null(20, l.organisation);
+  return s.run();
+}
+
 core::Result<IngestCounts> Store::write_chunk(std::vector<core::Observation>& chunk,
-                                              std::int64_t import_id) {
+                                              std::int64_t import_id, const Locator& locate,
+                                              core::UnixSeconds now) {
   CITYWATCH_TRY(prepare_ingest());
   std::sort(chunk.begin(), chunk.end(), [](const core::Observation& a, const core::Observation& b) {
     return a.key() < b.key();
@@ -329,6 +376,12 @@ core::Result<IngestCounts> Store::write_chunk(std::vector<core::Observation>& ch
   auto tx = Transaction::begin(conn_);
   if (!tx) return core::fail(tx.error());
   IngestCounts counts;
+  struct Pending {
+    core::Location location;
+    std::size_t disagreements = 0;
+  };
+  std::unordered_map<core::IpAddress, Pending, core::IpAddressHash> located;
+  core::Location scratch;
   for (const auto& o : chunk) {
     auto inserted = insert_observation(o, import_id);
     if (!inserted) return core::fail(inserted.error());
@@ -339,21 +392,83 @@ core::Result<IngestCounts> Store::write_chunk(std::vector<core::Observation>& ch
     ++counts.inserted;
     if (o.kind == core::ObservationKind::kService) CITYWATCH_TRY(upsert_service(o));
     CITYWATCH_TRY(upsert_device(o));
+    if (!locate) continue;
+    locate(o, scratch);
+    ++counts.by_in_city[static_cast<std::size_t>(scratch.in_city)];
+    counts.feed_disagreements += scratch.feed_disagrees ? 1 : 0;
+    auto [it, added] = located.try_emplace(o.ip);
+    Pending& p = it->second;
+    p.disagreements += scratch.feed_disagrees ? 1 : 0;
+    // Keep the strongest answer of the chunk: located beats unknown, then the lower method.
+    bool better = added || (!p.location.located() && scratch.located()) ||
+                  (scratch.located() && p.location.located() &&
+                   static_cast<int>(scratch.method) < static_cast<int>(p.location.method));
+    if (better) p.location = scratch;
+  }
+  for (const auto& [ip, p] : located) {
+    CITYWATCH_TRY(update_location(ip, p.location, p.disagreements, now));
   }
   CITYWATCH_TRY(tx->commit());
   return counts;
 }
 
 core::Result<void> Store::for_each_device(const std::function<void(const DeviceRecord&)>& fn) {
+  return for_each_device(DeviceFilter{}, fn);
+}
+
+namespace {
+
+// " WHERE ..." for a filter, with its parameters bound from 1 on by bind_filter().
+std::string filter_sql(const DeviceFilter& f) {
+  std::vector<std::string> parts;
+  if (!f.in_city.empty()) {
+    std::string in = "coalesce(d.in_city, 'unknown') IN (";
+    for (std::size_t i = 0; i < f.in_city.size(); ++i) in += i ? ", ?" : "?";
+    parts.push_back(in + ")");
+  }
+  if (!f.district_code.empty()) parts.push_back("d.district_code = ?");
+  std::string out;
+  for (const auto& p : parts) out += (out.empty() ? " WHERE " : " AND ") + p;
+  return out;
+}
+
+void bind_filter(Statement& stmt, const DeviceFilter& f) {
+  int index = 1;
+  for (core::InCity v : f.in_city) stmt.bind(index++, core::to_string(v));
+  if (!f.district_code.empty()) stmt.bind(index++, f.district_code);
+}
+
+}  // namespace
+
+core::Result<std::int64_t> Store::count_devices(const DeviceFilter& filter) {
+  auto stmt = conn_.prepare("SELECT count(*) FROM devices d" + filter_sql(filter));
+  if (!stmt) return core::fail(stmt.error());
+  bind_filter(*stmt, filter);
+  auto row = stmt->step();
+  if (!row) return core::fail(row.error());
+  return stmt->int64(0);
+}
+
+core::Result<void> Store::for_each_device(const DeviceFilter& filter,
+                                          const std::function<void(const DeviceRecord&)>& fn) {
   auto stmt = conn_.prepare(R"sql(
     SELECT d.ip, d.first_seen, d.last_seen, d.hostname, d.asn, d.org, d.vendor, d.model,
            d.device_type, d.firmware, d.cpe,
            (SELECT count(*) FROM services s WHERE s.ip = d.ip),
            d.risk_score, d.risk_explanation, d.fingerprint_rule,
            (SELECT count(*) FROM findings f WHERE f.ip = d.ip
-              AND f.status IN ('open', 'notified', 'reopened'))
-    FROM devices d ORDER BY d.ip)sql");
+              AND f.status IN ('open', 'notified', 'reopened')),
+           d.in_city, d.district_code, d.district_name, d.geo_city, d.geo_postal_code,
+           d.geo_region, d.geo_country, d.latitude, d.longitude, d.accuracy_km, d.geo_method,
+           d.geo_confidence, d.geo_note, d.feed_city, d.feed_in_city, d.geo_disagreements,
+           d.located_at
+    FROM devices d)sql" + filter_sql(filter) +
+                            " ORDER BY d.ip");
   if (!stmt) return core::fail(stmt.error());
+  bind_filter(*stmt, filter);
+  auto optional_real = [&](int col) {
+    return stmt->is_null(col) ? std::optional<double>() : stmt->real(col);
+  };
   while (true) {
     auto row = stmt->step();
     if (!row) return core::fail(row.error());
@@ -375,6 +490,27 @@ core::Result<void> Store::for_each_device(const std::function<void(const DeviceR
     d.risk_explanation = stmt->text(13);
     d.fingerprint_rule = stmt->text(14);
     d.open_findings = static_cast<int>(stmt->int64(15));
+    core::Location& l = d.location;
+    l.in_city = core::parse_in_city(stmt->text(16)).value_or(core::InCity::kUnknown);
+    l.district_code = stmt->text(17);
+    l.district_name = stmt->text(18);
+    l.city = stmt->text(19);
+    l.postal_code = stmt->text(20);
+    l.region = stmt->text(21);
+    l.country_code = stmt->text(22);
+    l.latitude = optional_real(23);
+    l.longitude = optional_real(24);
+    l.accuracy_km = optional_real(25);
+    l.method = core::parse_locate_method(stmt->text(26)).value_or(core::LocateMethod::kNone);
+    l.confidence = stmt->is_null(27) ? 0 : stmt->real(27);
+    l.note = stmt->text(28);
+    l.feed_city = stmt->text(29);
+    l.feed_in_city = core::parse_in_city(stmt->text(30)).value_or(core::InCity::kUnknown);
+    l.asn = d.asn;
+    l.organisation = d.org;
+    d.geo_disagreements = stmt->int64(31);
+    l.feed_disagrees = d.geo_disagreements > 0;
+    d.located_at = stmt->int64(32);
     fn(d);
   }
   return core::ok();
