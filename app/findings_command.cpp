@@ -7,6 +7,7 @@
 #include "app/command.h"
 #include "app/risk_pipeline.h"
 #include "core/json_writer.h"
+#include "core/location.h"
 #include "core/text.h"
 #include "db/finding_store.h"
 #include "db/store.h"
@@ -15,7 +16,7 @@ namespace citywatch::app {
 namespace {
 
 struct ListOptions {
-  std::vector<std::string> kinds, severities, statuses;
+  std::vector<std::string> kinds, severities, statuses, districts, in_city;
   std::optional<int> min_score;
   std::string ip;
 };
@@ -44,6 +45,18 @@ core::Result<db::FindingFilter> make_filter(const ListOptions& o) {
   CITYWATCH_TRY(each(o.kinds, core::parse_finding_kind, f.kinds, "kind"));
   CITYWATCH_TRY(each(o.severities, core::parse_severity, f.severities, "severity"));
   CITYWATCH_TRY(each(o.statuses, core::parse_finding_status, f.statuses, "status"));
+  for (const auto& v : o.districts) {
+    for (const auto& d : core::split_trimmed(v, ',')) f.districts.push_back(d);
+  }
+  for (const auto& v : o.in_city) {
+    for (const auto& part : core::split_trimmed(v, ',')) {
+      if (!core::parse_in_city(part)) {
+        return core::fail(core::ErrorCode::kUsage,
+                          "--in-city takes yes, no, possibly or unknown, not '" + part + "'");
+      }
+      f.in_city.push_back(part);
+    }
+  }
   f.min_score = o.min_score;
   if (!o.ip.empty()) {
     auto ip = core::IpAddress::parse(o.ip);
@@ -72,8 +85,8 @@ core::Result<int> run_list(const Context& c, const ListOptions& options) {
   db::FindingStore findings(store->connection());
   core::SystemClock clock;
   RowWriter out(c.format, {"id", "ip", "port", "transport", "kind", "code", "severity",
-                           "confidence", "status", "exempt", "score", "cves", "first_seen",
-                           "last_seen", "evidence", "sentence"});
+                           "confidence", "status", "exempt", "score", "district", "cves",
+                           "first_seen", "last_seen", "evidence", "sentence"});
   CITYWATCH_TRY(findings.list(*filter, clock.now(), [&](const db::StoredFinding& s) {
     const core::Finding& f = s.finding;
     std::string evidence;
@@ -85,9 +98,9 @@ core::Result<int> run_list(const Context& c, const ListOptions& options) {
              Cell(std::string(core::to_string(f.confidence))),
              Cell(std::string(core::to_string(s.status))),
              s.exempt ? Cell(s.exempt_reason) : Cell(),
-             Cell(static_cast<std::int64_t>(s.device_score)), Cell(cve_cell(f.cves)),
-             Cell(core::format_utc(s.first_seen)), Cell(core::format_utc(s.last_seen)),
-             Cell(evidence), Cell(f.sentence)});
+             Cell(static_cast<std::int64_t>(s.device_score)), Cell(s.district_code),
+             Cell(cve_cell(f.cves)), Cell(core::format_utc(s.first_seen)),
+             Cell(core::format_utc(s.last_seen)), Cell(evidence), Cell(f.sentence)});
   }));
   out.finish();
   return 0;
@@ -249,6 +262,10 @@ void register_findings_command(Commands& commands) {
   cmd->add_option("--min-score", list->min_score, "only devices scoring at least this (0-100)")
       ->check(CLI::Range(0, 100));
   cmd->add_option("--ip", list->ip, "only this device");
+  cmd->add_option("--district", list->districts,
+                  "only devices in these districts (codes such as WK051828, comma-separated)");
+  cmd->add_option("--in-city", list->in_city,
+                  "only devices whose location is yes, no, possibly or unknown (comma-separated)");
 
   CLI::App* show = cmd->add_subcommand("show", "one finding with its history");
   add_example(show, "citywatch findings show 17");

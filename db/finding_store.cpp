@@ -65,7 +65,8 @@ constexpr std::string_view kSelect = R"sql(
          (SELECT e.reason FROM exemptions e
             WHERE (e.finding_id = f.id OR e.ip = f.ip) AND e.expires_at > ?1
             ORDER BY e.id DESC LIMIT 1),
-         coalesce(d.risk_score, 0)
+         coalesce(d.risk_score, 0), d.district_code, d.district_name,
+         coalesce(d.in_city, 'unknown')
   FROM findings f LEFT JOIN devices d ON d.ip = f.ip)sql";
 
 StoredFinding read_row(const Statement& s) {
@@ -89,6 +90,9 @@ StoredFinding read_row(const Statement& s) {
   r.exempt_reason = s.text(14);
   r.exempt = !s.is_null(14);
   r.device_score = static_cast<int>(s.int64(15));
+  r.district_code = s.text(16);
+  r.district_name = s.text(17);
+  r.in_city = s.text(18);
   return r;
 }
 
@@ -297,6 +301,8 @@ core::Result<void> FindingStore::list(const FindingFilter& filter, core::UnixSec
   in_list("f.kind", filter.kinds.size());
   in_list("f.severity", filter.severities.size());
   in_list("f.status", filter.statuses.size());
+  in_list("d.district_code", filter.districts.size());
+  in_list("coalesce(d.in_city, 'unknown')", filter.in_city.size());
   if (filter.min_score) sql += " AND coalesce(d.risk_score, 0) >= ?";
   if (filter.ip) sql += " AND f.ip = ?";
   sql +=
@@ -309,6 +315,8 @@ core::Result<void> FindingStore::list(const FindingFilter& filter, core::UnixSec
   for (auto k : filter.kinds) q->bind(i++, core::to_string(k));
   for (auto s : filter.severities) q->bind(i++, core::to_string(s));
   for (auto s : filter.statuses) q->bind(i++, core::to_string(s));
+  for (const auto& d : filter.districts) q->bind(i++, d);
+  for (const auto& c : filter.in_city) q->bind(i++, c);
   if (filter.min_score) q->bind(i++, *filter.min_score);
   if (filter.ip) bind_ip(*q, i++, *filter.ip);
   while (true) {

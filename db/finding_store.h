@@ -27,6 +27,9 @@ struct StoredFinding {
   bool exempt = false;
   std::string exempt_reason;
   int device_score = 0;
+  std::string district_code;  // of the device, when located
+  std::string district_name;
+  std::string in_city;  // yes, no, possibly, unknown
 };
 
 struct FindingFilter {
@@ -35,6 +38,8 @@ struct FindingFilter {
   std::vector<core::FindingStatus> statuses;
   std::optional<int> min_score;
   std::optional<core::IpAddress> ip;
+  std::vector<std::string> districts;  // district codes (WK051828)
+  std::vector<std::string> in_city;    // yes, no, possibly, unknown; empty: any
 };
 
 struct FindingEvent {

@@ -318,3 +318,30 @@ TEST_F(GeodbFetch, RefusesPackagesWithoutACityDatabase) {
 
 }  // namespace
 }  // namespace citywatch
+
+namespace citywatch {
+namespace {
+
+TEST_F(GeoCli, FindingsFilterOnTheDevicesDistrict) {
+  // Telnet is an exposed service wherever it is; two devices in two districts.
+  auto banner = [](const char* ip) {
+    return std::string(R"({"ip_str":")") + ip +
+           R"(","port":23,"timestamp":"2026-11-01T00:00:00","data":"\r\nlogin: "})" + "\n";
+  };
+  ASSERT_EQ(cw({"import", "shodan", "-"}, banner("145.53.1.10") + banner("145.53.2.10")).exit_code,
+            0);
+  auto centrum = cw({"findings", "--district", "WK051828", "--format", "csv"});
+  ASSERT_EQ(centrum.exit_code, 0) << centrum.err;
+  EXPECT_NE(centrum.out.find("145.53.1.10,23,tcp,exposed-service"), std::string::npos)
+      << centrum.out;
+  EXPECT_EQ(centrum.out.find("145.53.2.10"), std::string::npos) << centrum.out;
+  EXPECT_NE(centrum.out.find(",WK051828,"), std::string::npos);
+  auto both = cw({"findings", "--district", "WK051828,WK051822", "--format", "csv"});
+  EXPECT_NE(both.out.find("145.53.2.10"), std::string::npos);
+  EXPECT_EQ(cw({"findings", "--in-city", "no", "--format", "csv"}).out.find("145.53."),
+            std::string::npos);
+  EXPECT_EQ(cw({"findings", "--in-city", "elsewhere"}).exit_code, 64);
+}
+
+}  // namespace
+}  // namespace citywatch
