@@ -245,15 +245,17 @@ core::Result<void> Fingerprinter::add_file(std::string_view file, const std::str
       }
       Condition cond;
       cond.field = *field;
+      // A copy: lambdas may not capture structured bindings before C++20 as clang 14 reads it.
+      std::string field_key(key);
       auto add_pattern = [&](dom::element e) -> core::Result<void> {
         std::string_view text;
         if (e.get_string().get(text) != simdjson::SUCCESS) {
-          return rule_error(where, "match \"" + std::string(key) +
-                                       "\" must be a pattern string or a list of them");
+          return rule_error(
+              where, "match \"" + field_key + "\" must be a pattern string or a list of them");
         }
         auto p = Pattern::compile(text);
         if (!p) {
-          return rule_error(where, "match \"" + std::string(key) + "\": " + p.error().message);
+          return rule_error(where, "match \"" + field_key + "\": " + p.error().message);
         }
         cond.any_of.push_back(std::move(*p));
         return core::ok();
