@@ -67,6 +67,7 @@ int run(int argc, char** argv) {
   register_init_command(commands);
   register_import_command(commands);
   register_list_commands(commands);
+  register_capture_command(commands);
 
   try {
     app.parse(argc, argv);

@@ -54,5 +54,6 @@ void add_example(CLI::App* cmd, const std::string& example);
 void register_init_command(Commands& commands);
 void register_import_command(Commands& commands);
 void register_list_commands(Commands& commands);
+void register_capture_command(Commands& commands);
 
 }  // namespace citywatch::app

@@ -77,7 +77,7 @@ core::Result<Config> load_config(const std::string& path) {
                       where_of(path, err.source()));
   }
   const toml::table& root = parsed.table();
-  CITYWATCH_TRY(check_keys(path, root, "", {"city", "database", "import"}));
+  CITYWATCH_TRY(check_keys(path, root, "", {"city", "database", "import", "capture"}));
   Config config;
   auto base = std::filesystem::path(path).parent_path();
 
@@ -126,6 +126,32 @@ core::Result<Config> load_config(const std::string& path) {
     auto print = read_count(path, **import, "print_errors", config.print_errors, 0, 100000);
     if (!print) return core::fail(print.error());
     config.print_errors = *print;
+  }
+
+  auto capture = section("capture");
+  if (!capture) return core::fail(capture.error());
+  if (*capture) {
+    CITYWATCH_TRY(check_keys(path, **capture, "capture",
+                             {"credentials_file", "max_flows", "stream_bytes",
+                              "flow_idle_seconds", "flush_seconds"}));
+    auto creds = read_string(path, **capture, "credentials_file", config.credentials_file);
+    if (!creds) return core::fail(creds.error());
+    config.credentials_file = resolve(base, *creds);
+    auto flows = read_count(path, **capture, "max_flows", config.capture_max_flows, 16, 16777216);
+    if (!flows) return core::fail(flows.error());
+    config.capture_max_flows = *flows;
+    auto bytes =
+        read_count(path, **capture, "stream_bytes", config.capture_stream_bytes, 256, 1048576);
+    if (!bytes) return core::fail(bytes.error());
+    config.capture_stream_bytes = *bytes;
+    auto idle = read_count(path, **capture, "flow_idle_seconds",
+                           config.capture_flow_idle_seconds, 1, 86400);
+    if (!idle) return core::fail(idle.error());
+    config.capture_flow_idle_seconds = *idle;
+    auto flush =
+        read_count(path, **capture, "flush_seconds", config.capture_flush_seconds, 1, 86400);
+    if (!flush) return core::fail(flush.error());
+    config.capture_flush_seconds = *flush;
   }
   return config;
 }

@@ -17,6 +17,13 @@ struct Config {
   std::size_t import_chunk_size = 5000;  // observations per transaction
   std::string reject_dir;                // empty: "<database>.rejects" beside the database
   std::size_t print_errors = 10;         // bad records printed per file (all are counted)
+
+  // [capture]
+  std::string credentials_file;          // default-credential CSV; empty: credentials not matched
+  std::size_t capture_max_flows = 65536;  // TCP flows followed at once
+  std::size_t capture_stream_bytes = 4096;  // bytes kept per direction of a flow
+  std::size_t capture_flow_idle_seconds = 120;
+  std::size_t capture_flush_seconds = 60;  // live capture: write what was seen this often
 };
 
 // Reads and validates a config file. Unknown keys are errors (a typo must not silently fall

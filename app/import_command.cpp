@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "app/command.h"
+#include "app/observation_writer.h"
 #include "app/progress.h"
 #include "core/json_writer.h"
 #include "db/store.h"
@@ -147,36 +148,22 @@ core::Result<int> run_import(const Config& config, const ImportRequest& request,
       rejects.write(d, record);
     });
 
-    std::vector<core::Observation> chunk;
-    chunk.reserve(config.import_chunk_size);
-    std::optional<core::Error> store_error;
-    auto flush = [&]() {
-      if (chunk.empty() || store_error) return;
-      auto counts = store->write_chunk(chunk, *import_id);
-      if (!counts) {
-        store_error = counts.error();
-        return;
-      }
-      outcome.totals.imported += counts->inserted;
-      outcome.totals.duplicates += counts->duplicates;
-      chunk.clear();
-    };
+    ObservationWriter writer(*store, *import_id, config.import_chunk_size);
     ProgressLine progress(std::string(scanner::to_string(request.kind)) + " " + outcome.path,
                           "records");
     scanner::ImportOptions options{request.report_type};
     auto result = scanner::import_file(
         request.kind, path, options,
-        [&](core::Observation&& o) {
-          chunk.push_back(std::move(o));
-          if (chunk.size() >= config.import_chunk_size) flush();
-        },
+        [&](core::Observation&& o) { writer.add(std::move(o)); },
         diag,
         [&](const scanner::Progress& p) {
           progress.update(p.records, p.bytes_done, p.bytes_total);
         });
-    flush();
+    writer.flush();
+    outcome.totals.imported = writer.imported();
+    outcome.totals.duplicates = writer.duplicates();
     progress.finish();
-    if (store_error) {
+    if (const auto& store_error = writer.error()) {
       // The database refused a chunk (disk full, read-only, locked): committed chunks stay,
       // and re-running the import completes it without duplicates.
       (void)store->finish_import(*import_id, db::ImportStatus::kFailed, outcome.totals,
