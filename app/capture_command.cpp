@@ -217,6 +217,9 @@ core::Result<int> run_capture(const Config& config, const CaptureRequest& reques
   }
   auto store = db::Store::open(config.database_path, false);
   if (!store) return core::fail(store.error());
+  // A capture writes observations of many addresses spread over the key space; a larger page
+  // cache keeps the B-tree's inner pages in memory instead of re-reading them per chunk.
+  (void)store->connection().exec("PRAGMA cache_size = -32768");
   core::SystemClock clock;
   Outcome outcome;
   outcome.label = source_label(request);
@@ -230,6 +233,7 @@ core::Result<int> run_capture(const Config& config, const CaptureRequest& reques
   options.stream_bytes = static_cast<std::uint32_t>(config.capture_stream_bytes);
   options.flow_idle_seconds = static_cast<core::UnixSeconds>(config.capture_flow_idle_seconds);
   options.darknet = request.darknet;
+  options.client_fingerprints = request.client_fingerprints;
   options.credentials = credentials ? &*credentials : nullptr;
   scanner::CaptureEngine engine(options,
                                 [&](core::Observation&& o) { writer.add(std::move(o)); });
@@ -341,6 +345,8 @@ void register_capture_command(Commands& commands) {
   cmd->add_option("--bpf", request->bpf, "BPF filter, as tcpdump takes it");
   cmd->add_flag("--darknet", request->darknet,
                 "the input is a darknet/telescope: count every SYN sender as a scanner");
+  cmd->add_flag("--client-fingerprints", request->client_fingerprints,
+                "also store what clients say about themselves (User-Agent, SSH client version)");
   cmd->add_option("--credentials", request->credentials_file,
                   "default-credential CSV (overrides [capture] credentials_file)");
   cmd->add_option("--snaplen", request->snaplen, "live: bytes kept per packet")

@@ -20,6 +20,7 @@ struct CaptureRequest {
   std::string bpf;
   std::string credentials_file;  // overrides [capture] credentials_file
   bool darknet = false;
+  bool client_fingerprints = false;
   int snaplen = 65535;
 };
 

@@ -1,7 +1,9 @@
 #include "scanner/capture_engine.h"
 
 #include <algorithm>
+#include <cstring>
 
+#include "core/redact.h"
 #include "core/text.h"
 #include "scanner/dhcp.h"
 #include "scanner/ftp.h"
@@ -57,6 +59,21 @@ std::uint64_t mix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// Eight bytes a step: datagram identity, not security.
+std::uint64_t hash_bytes(Bytes b) {
+  std::uint64_t h = 0x9e3779b97f4a7c15ULL ^ b.size();
+  std::size_t i = 0;
+  for (; i + 8 <= b.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, b.data() + i, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdULL;
+    h ^= h >> 32;
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, b.data() + i, b.size() - i);
+  return mix64(h ^ tail);
+}
+
 AppProtocol detect(Flow& f, Bytes s, Bytes c) {
   std::uint16_t port = f.key.port[f.server];
   if (starts_with(s, "SSH-") || starts_with(c, "SSH-")) return AppProtocol::kSsh;
@@ -88,6 +105,20 @@ AppProtocol detect(Flow& f, Bytes s, Bytes c) {
   }
   if (s.size() + c.size() >= kGiveUpBytes) return AppProtocol::kUnrecognised;
   return AppProtocol::kUnknown;
+}
+
+// add_field (redacting) for values that could hold a secret. Every pattern redact_secrets
+// knows needs a ':', '=', '@' or a space (a header, key=value, URL user-info, "PASS x"), so a
+// value without any is stored as it is, bounded and escaped: most of ours are numbers,
+// booleans and product tokens, and redaction is the costliest part of an observation.
+void add_capture_field(core::Observation& o, std::string_view name, std::string_view value) {
+  value = core::trim(value);
+  if (value.find_first_of(":=@ \t") != std::string_view::npos || core::is_secret_field(name)) {
+    add_field(o, name, value);
+    return;
+  }
+  if (value.empty() || o.fields.size() >= kMaxFields) return;
+  o.fields.emplace_back(std::string(name), core::printable_excerpt(value, kMaxFieldBytes));
 }
 
 std::string snmp_version(int v) { return v == 2 ? "2c" : std::to_string(v); }
@@ -122,7 +153,7 @@ CaptureEngine::CaptureEngine(CaptureOptions options, ObservationSink sink)
       flows_(options.max_flows),
       darknet_(options.max_scan_sources, options.darknet) {
   std::size_t slots = 1;
-  while (slots < options_.dedup_slots) slots <<= 1;
+  while (slots < options_.dedup_slots || slots < 2) slots <<= 1;
   recent_.assign(slots, 0);
 }
 
@@ -341,6 +372,14 @@ void CaptureEngine::analyze(Flow& f, core::UnixSeconds now, bool final) {
       break;
     }
     case AppProtocol::kTelnet: {
+      // A login needs two typed lines (or the session's end) before there is anything to
+      // judge; counting line ends is much cheaper than parsing on every keystroke.
+      if (!no_more && !srv.closed &&
+          std::count_if(cli.data.begin(), cli.data.end(),
+                        [](char ch) { return ch == '\r' || ch == '\n'; }) < 2 &&
+          s.size() < 2048) {
+        return;
+      }
       ParseOutcome out = parse_telnet(s, c, no_more || srv.closed);
       if (!out.complete) return;
       complete = true;
@@ -362,7 +401,7 @@ void CaptureEngine::analyze(Flow& f, core::UnixSeconds now, bool final) {
       break;
     }
     case AppProtocol::kTls: {
-      ParseOutcome out = parse_tls_server(s, now, no_more || srv.closed);
+      ParseOutcome out = parse_tls_server(s, now, no_more || srv.closed, &certificates_);
       if (!out.complete) return;
       complete = true;
       facts = std::move(out.facts);
@@ -404,7 +443,7 @@ void CaptureEngine::analyze(Flow& f, core::UnixSeconds now, bool final) {
     emit(std::move(facts), server_ip, server_port, core::Transport::kTcp,
          core::ObservationKind::kService, std::nullopt, now);
   }
-  if (!client_facts.empty()) {
+  if (!client_facts.empty() && options_.client_fingerprints) {
     emit(std::move(client_facts), client_ip, client_port, core::Transport::kTcp,
          core::ObservationKind::kEvent, client_port, now);
   }
@@ -432,9 +471,12 @@ void CaptureEngine::handle_udp(const DecodedPacket& p, core::UnixSeconds now) {
   Bytes data = p.payload;
   if (data.empty()) return;
   auto either = [&](std::uint16_t port) { return sp == port || dp == port; };
+  bool ours = either(1900) || either(161) || either(162) || either(5353) || either(47808) ||
+              either(9999) || ((sp == 67 || sp == 68) && (dp == 67 || dp == 68));
+  if (!ours) return;
   // The same datagram again (periodic NOTIFYs, polls) costs one hash, not a parse.
   std::uint64_t h = mix64(core::IpAddressHash{}(p.src) ^ (std::uint64_t{sp} << 32 | dp));
-  h = mix64(h ^ core::fnv1a64(as_text(data.first(std::min<std::size_t>(data.size(), 512)))));
+  h = mix64(h ^ hash_bytes(data.first(std::min<std::size_t>(data.size(), 512))));
   if (seen_recently(h ^ 0x5bd1e995, now)) {
     ++counters_.repeats_suppressed;
     return;
@@ -552,9 +594,12 @@ void CaptureEngine::handle_udp(const DecodedPacket& p, core::UnixSeconds now) {
 bool CaptureEngine::seen_recently(std::uint64_t hash, core::UnixSeconds now) {
   std::uint64_t keyed = mix64(hash ^ static_cast<std::uint64_t>(now / kRepeatWindow));
   if (keyed == 0) keyed = 1;
-  std::uint64_t& slot = recent_[keyed & (recent_.size() - 1)];
-  if (slot == keyed) return true;
-  slot = keyed;
+  // Two-way: a new entry replaces the older of the pair, so a burst of one-off facts does not
+  // push out a steady device.
+  std::size_t i = keyed & (recent_.size() - 2);
+  if (recent_[i] == keyed || recent_[i + 1] == keyed) return true;
+  recent_[i + 1] = recent_[i];
+  recent_[i] = keyed;
   return false;
 }
 
@@ -586,16 +631,19 @@ void CaptureEngine::emit(ProtocolFacts&& facts, const core::IpAddress& ip, std::
     facts.credential.reset();
   }
   // One observation per distinct set of facts about a service per hour.
-  std::string identity = ip.to_string();
-  identity += '/';
-  if (kind == core::ObservationKind::kService) identity += std::to_string(port);
-  identity += facts.protocol + '\x1f' + facts.product + '\x1f' + facts.version + '\x1f' +
-              facts.model;
+  std::uint64_t h = mix64(core::IpAddressHash{}(ip) ^
+                          (kind == core::ObservationKind::kService ? port : 0x10000u));
+  auto fold = [&h](std::string_view text) { h = mix64(h ^ core::fnv1a64(text)); };
+  fold(facts.protocol);
+  fold(facts.product);
+  fold(facts.version);
+  fold(facts.model);
   for (const auto& [k, v] : facts.fields) {
     if (k == "http.status" && facts.fields.size() > 1) continue;
-    identity += '\x1f' + k + '=' + v;
+    fold(k);
+    fold(v);
   }
-  if (seen_recently(core::fnv1a64(identity), now)) {
+  if (seen_recently(h, now)) {
     ++counters_.repeats_suppressed;
     return;
   }
@@ -619,7 +667,7 @@ void CaptureEngine::emit(ProtocolFacts&& facts, const core::IpAddress& ip, std::
     if (o.hostnames.size() < kMaxListItems) o.hostnames.push_back(clean_value(host));
   }
   o.excerpt = make_excerpt(facts.banner);
-  for (const auto& [k, v] : facts.fields) add_field(o, k, v);
+  for (const auto& [k, v] : facts.fields) add_capture_field(o, k, v);
   ++counters_.observations;
   sink_(std::move(o));
 }

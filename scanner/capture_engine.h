@@ -22,6 +22,7 @@
 #include "scanner/packet_decoder.h"
 #include "scanner/pcap_handle.h"
 #include "scanner/protocol_facts.h"
+#include "scanner/tls_certificate.h"
 
 namespace citywatch::scanner {
 
@@ -35,6 +36,9 @@ struct CaptureOptions {
   std::size_t max_scan_sources = 1u << 20;
   std::size_t dedup_slots = 1u << 20;
   const CredentialMatcher* credentials = nullptr;  // null: credentials are noted, not matched
+  // Also emit what clients say about themselves (HTTP User-Agent, SSH client version) as
+  // events of the client address. Off by default: clients are mostly residents' own devices.
+  bool client_fingerprints = false;
 };
 
 // Why a packet was bad; the counters keep the first packet numbers of each.
@@ -93,7 +97,7 @@ class CaptureEngine {
   const std::array<IssueCount, static_cast<std::size_t>(PacketIssue::kCount)>& issues() const {
     return issues_;
   }
-  const DarknetTotals& darknet() const { return darknet_.totals(); }
+  DarknetTotals darknet() const { return darknet_.totals(); }
   std::size_t open_flows() const { return flows_.size(); }
 
  private:
@@ -114,6 +118,7 @@ class CaptureEngine {
   FlowTable flows_;
   DarknetDetector darknet_;
   std::vector<std::uint64_t> recent_;  // direct-mapped cache of emitted-fact hashes
+  CertificateCache certificates_;
   std::string where_;
   int link_type_ = 1;
   std::size_t buffered_ = 0;

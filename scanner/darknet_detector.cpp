@@ -1,31 +1,83 @@
 #include "scanner/darknet_detector.h"
 
 #include <algorithm>
+#include <bit>
+#include <cmath>
 
 namespace citywatch::scanner {
 
 DarknetDetector::DarknetDetector(std::size_t max_sources, bool darknet_mode)
     : max_sources_(max_sources), darknet_mode_(darknet_mode) {
-  infected_.reserve(std::min<std::size_t>(max_sources_, 4096));
-  if (darknet_mode_) scanners_.reserve(std::min<std::size_t>(max_sources_, 65536));
+  slots_.resize(1024);
+  used_.assign(1024, 0);
 }
 
-void DarknetDetector::record(Table& table, std::uint64_t& sources, const DecodedPacket& p,
-                             core::UnixSeconds now) {
-  auto it = table.find(p.src);
-  if (it == table.end()) {
-    if (table.size() >= max_sources_) {
-      ++totals_.untracked_syns;
-      return;
-    }
-    ScanSource s;
-    s.ip = p.src;
-    s.first_seen = now;
-    s.first_src_port = p.src_port;
-    it = table.emplace(p.src, s).first;
-    ++sources;
+void DistinctCounter::add(std::uint64_t hash) {
+  std::size_t index = hash >> (64 - kBits);
+  std::uint64_t rest = (hash << kBits) | (1ULL << (kBits - 1));  // never all zero
+  auto rank = static_cast<std::uint8_t>(std::countl_zero(rest) + 1);
+  if (rank > registers_[index]) registers_[index] = rank;
+}
+
+std::uint64_t DistinctCounter::estimate() const {
+  constexpr double m = 1u << kBits;
+  double sum = 0;
+  int zeros = 0;
+  for (std::uint8_t r : registers_) {
+    sum += std::ldexp(1.0, -r);
+    zeros += r == 0;
   }
-  ScanSource& s = it->second;
+  double e = 0.7213 / (1 + 1.079 / m) * m * m / sum;
+  if (e <= 2.5 * m && zeros > 0) e = m * std::log(m / zeros);  // small-range correction
+  return static_cast<std::uint64_t>(std::llround(e));
+}
+
+ScanSource* DarknetDetector::find_or_add(const core::IpAddress& ip, core::UnixSeconds now,
+                                         std::uint16_t port) {
+  std::size_t mask = slots_.size() - 1;
+  for (std::size_t i = core::IpAddressHash{}(ip) & mask;; i = (i + 1) & mask) {
+    if (!used_[i]) {
+      if (count_ >= max_sources_) return nullptr;
+      if ((count_ + 1) * 2 > slots_.size()) {
+        grow();
+        return find_or_add(ip, now, port);
+      }
+      used_[i] = 1;
+      ++count_;
+      ++totals_.mirai_sources;
+      ScanSource& s = slots_[i];
+      s = ScanSource{};
+      s.ip = ip;
+      s.first_seen = s.last_seen = now;
+      s.first_src_port = port;
+      return &s;
+    }
+    if (slots_[i].ip == ip) return &slots_[i];
+  }
+}
+
+void DarknetDetector::grow() {
+  std::vector<ScanSource> old_slots(slots_.size() * 2);
+  std::vector<std::uint8_t> old_used(used_.size() * 2, 0);
+  old_slots.swap(slots_);
+  old_used.swap(used_);
+  std::size_t mask = slots_.size() - 1;
+  for (std::size_t k = 0; k < old_slots.size(); ++k) {
+    if (!old_used[k]) continue;
+    std::size_t i = core::IpAddressHash{}(old_slots[k].ip) & mask;
+    while (used_[i]) i = (i + 1) & mask;
+    slots_[i] = old_slots[k];
+    used_[i] = 1;
+  }
+}
+
+void DarknetDetector::record(const DecodedPacket& p, core::UnixSeconds now) {
+  ScanSource* found = find_or_add(p.src, now, p.src_port);
+  if (found == nullptr) {
+    ++totals_.untracked_syns;
+    return;
+  }
+  ScanSource& s = *found;
   ++s.syns;
   s.last_seen = std::max(s.last_seen, now);
   s.first_seen = std::min(s.first_seen, now);
@@ -42,16 +94,23 @@ void DarknetDetector::record(Table& table, std::uint64_t& sources, const Decoded
 void DarknetDetector::on_syn(const DecodedPacket& p, core::UnixSeconds now) {
   if (is_mirai_syn(p)) {
     ++totals_.mirai_syns;
-    record(infected_, totals_.mirai_sources, p, now);
+    record(p, now);
   } else if (darknet_mode_) {
     ++totals_.scanner_syns;
-    // Scanner details are not reported per source; counting distinct sources needs the table.
-    record(scanners_, totals_.scanner_sources, p, now);
+    scanners_.add(core::IpAddressHash{}(p.src));
   }
 }
 
+DarknetTotals DarknetDetector::totals() const {
+  DarknetTotals t = totals_;
+  t.scanner_sources = darknet_mode_ ? scanners_.estimate() : 0;
+  return t;
+}
+
 void DarknetDetector::for_each_infected(const std::function<void(const ScanSource&)>& fn) const {
-  for (const auto& [ip, s] : infected_) fn(s);
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (used_[i]) fn(slots_[i]);
+  }
 }
 
 }  // namespace citywatch::scanner

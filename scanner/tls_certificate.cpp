@@ -84,7 +84,35 @@ bool looks_like_tls(Bytes data) {
   return data.size() >= 3 && data[0] == 22 && data[1] == 3 && data[2] <= 4;
 }
 
+namespace {
+ProtocolFacts read_certificate(Bytes der, std::optional<core::UnixSeconds>& not_after);
+}  // namespace
+
 ProtocolFacts certificate_facts(Bytes der, core::UnixSeconds now) {
+  std::optional<core::UnixSeconds> not_after;
+  ProtocolFacts f = read_certificate(der, not_after);
+  if (not_after) f.add("ssl.cert.expired", *not_after < now ? "true" : "false");
+  return f;
+}
+
+ProtocolFacts CertificateCache::facts(Bytes der, core::UnixSeconds now) {
+  std::uint64_t key = core::fnv1a64(as_text(der)) ^ (std::uint64_t{der.size()} << 48);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    if (entries_.size() >= kMaxEntries) entries_.clear();
+    Entry e;
+    e.facts = read_certificate(der, e.not_after);
+    it = entries_.emplace(key, std::move(e)).first;
+  }
+  ProtocolFacts f = it->second.facts;
+  if (it->second.not_after) {
+    f.add("ssl.cert.expired", *it->second.not_after < now ? "true" : "false");
+  }
+  return f;
+}
+
+namespace {
+ProtocolFacts read_certificate(Bytes der, std::optional<core::UnixSeconds>& not_after) {
   ProtocolFacts f;
   f.protocol = "ssl";
   const unsigned char* p = der.data();
@@ -101,10 +129,8 @@ ProtocolFacts certificate_facts(Bytes der, core::UnixSeconds now) {
   EVP_PKEY* key = X509_get0_pubkey(cert.get());
   bool self_signed = self_issued && key != nullptr && X509_verify(cert.get(), key) == 1;
   f.add("ssl.cert.self_signed", self_signed ? "true" : "false");
-  if (auto after = asn1_time(X509_get0_notAfter(cert.get()))) {
-    f.add("ssl.cert.expires", core::format_utc(*after));
-    f.add("ssl.cert.expired", *after < now ? "true" : "false");
-  }
+  not_after = asn1_time(X509_get0_notAfter(cert.get()));
+  if (not_after) f.add("ssl.cert.expires", core::format_utc(*not_after));
   if (auto before = asn1_time(X509_get0_notBefore(cert.get()))) {
     f.add("ssl.cert.issued", core::format_utc(*before));
   }
@@ -123,8 +149,10 @@ ProtocolFacts certificate_facts(Bytes der, core::UnixSeconds now) {
   }
   return f;
 }
+}  // namespace
 
-ParseOutcome parse_tls_server(Bytes server, core::UnixSeconds now, bool final) {
+ParseOutcome parse_tls_server(Bytes server, core::UnixSeconds now, bool final,
+                              CertificateCache* cache) {
   ParseOutcome out;
   if (!looks_like_tls(server)) return out;
   out.facts.protocol = "ssl";
@@ -160,7 +188,8 @@ ParseOutcome parse_tls_server(Bytes server, core::UnixSeconds now, bool final) {
       if (body.size() >= 6) {
         std::size_t first = (std::size_t{body[3]} << 16) | (std::size_t{body[4]} << 8) | body[5];
         if (6 + first <= body.size()) {
-          ProtocolFacts cert = certificate_facts(body.subspan(6, first), now);
+          Bytes der = body.subspan(6, first);
+          ProtocolFacts cert = cache ? cache->facts(der, now) : certificate_facts(der, now);
           for (auto& field : cert.fields) out.facts.fields.push_back(std::move(field));
           out.facts.add("ssl.version", version);
           out.complete = true;

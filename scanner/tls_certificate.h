@@ -5,6 +5,8 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
+#include <unordered_map>
 
 #include "core/time.h"
 #include "scanner/byte_reader.h"
@@ -15,8 +17,25 @@ namespace citywatch::scanner {
 // True when the bytes start like a TLS handshake record.
 bool looks_like_tls(Bytes data);
 
-// The server's first flight. `now` judges expiry (packet time).
-ParseOutcome parse_tls_server(Bytes server, core::UnixSeconds now, bool final);
+// The facts of certificates already read, by a hash of their DER: the same device shows the
+// same certificate on every connection, and reading one costs a signature check. Bounded.
+class CertificateCache {
+ public:
+  static constexpr std::size_t kMaxEntries = 4096;
+  // Facts of `der`, read once; ssl.cert.expired is judged against `now` on every call.
+  ProtocolFacts facts(Bytes der, core::UnixSeconds now);
+
+ private:
+  struct Entry {
+    ProtocolFacts facts;
+    std::optional<core::UnixSeconds> not_after;
+  };
+  std::unordered_map<std::uint64_t, Entry> entries_;
+};
+
+// The server's first flight. `now` judges expiry (packet time). `cache` may be null.
+ParseOutcome parse_tls_server(Bytes server, core::UnixSeconds now, bool final,
+                              CertificateCache* cache = nullptr);
 // The server name the client asked for, or "".
 std::string parse_tls_sni(Bytes client);
 
