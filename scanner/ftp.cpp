@@ -70,7 +70,17 @@ ParseOutcome parse_ftp(Bytes server, Bytes client, bool final) {
                                                         : stext.find('\n', greeting_end + 1);
   std::string_view greeting = stext.substr(0, greeting_end);
   f.banner = std::string(greeting);
-  f.add(f.protocol + ".banner", core::trim(greeting.substr(4)));
+  // The greeting's lines without their reply codes, joined: products often name themselves on
+  // the first line of a multi-line greeting.
+  std::string text;
+  const std::string lines = std::string(greeting) + "\n";
+  for (std::string_view line : lines_of(lines)) {
+    std::string_view words = core::trim(line.size() > 4 ? line.substr(4) : std::string_view());
+    if (words.empty()) continue;
+    if (!text.empty()) text += ' ';
+    text += words;
+  }
+  f.add(f.protocol + ".banner", text);
   if (smtp) {
     out.complete = true;
     return out;

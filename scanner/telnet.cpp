@@ -90,7 +90,7 @@ ParseOutcome parse_telnet(Bytes server, Bytes client, bool final) {
   std::size_t banner_end = std::min<std::size_t>({login, password, text.size(), kMaxBannerBytes});
   std::string_view banner = core::trim(std::string_view(text).substr(0, banner_end));
   f.add("telnet.banner", banner);
-  f.add("telnet.will", options);
+  f.add("telnet.options", options);
   std::string prompts = login != std::string_view::npos ? "login" : "";
   if (password != std::string_view::npos) prompts += prompts.empty() ? "password" : ",password";
   f.add("telnet.prompts", prompts);

@@ -11,7 +11,7 @@
 namespace citywatch::scanner {
 
 // The text a side sent with IAC command sequences removed; `options` collects the option
-// numbers the side offered or asked for (WILL/DO), comma-separated.
+// numbers the side offered or asked for (WILL and DO), comma-separated, in order.
 std::string strip_telnet(Bytes data, std::string* options = nullptr);
 
 // server: what the server sent; client: what the client typed. `final` when no more bytes
