@@ -80,8 +80,8 @@ void print_text(const Outcome& o, const scanner::CaptureEngine& engine,
   std::printf("  packets       %s (%s bytes)\n", with_thousands(c.packets).c_str(),
               with_thousands(c.bytes).c_str());
   std::printf("  flows         %s TCP flows followed", with_thousands(c.flows).c_str());
-  if (c.flows_evicted > 0) std::printf(", %s closed early (table full)",
-                                       with_thousands(c.flows_evicted).c_str());
+  if (c.flows_evicted > 0)
+    std::printf(", %s closed early (table full)", with_thousands(c.flows_evicted).c_str());
   std::printf("\n");
   std::printf("  observations  %s new, %s already stored, %s repeats not stored\n",
               with_thousands(writer.imported()).c_str(),
@@ -107,8 +107,8 @@ void print_text(const Outcome& o, const scanner::CaptureEngine& engine,
                 with_thousands(issue.count).c_str(), first.c_str());
   }
   if (o.live.available) {
-    std::printf("  kernel        %s received, %s dropped\n", with_thousands(o.live.received).c_str(),
-                with_thousands(o.live.dropped).c_str());
+    std::printf("  kernel        %s received, %s dropped\n",
+                with_thousands(o.live.received).c_str(), with_thousands(o.live.dropped).c_str());
   }
   for (const auto& e : o.errors) std::printf("  stopped early: %s\n", e.to_string().c_str());
   if (o.stopped_by_signal) std::printf("  stopped by signal; everything seen was written\n");
@@ -168,21 +168,29 @@ std::optional<core::Error> pump(scanner::PcapHandle& handle, scanner::CaptureEng
   auto last_flush = std::chrono::steady_clock::now();
   g_handle.store(&handle);
   std::optional<core::Error> result;
-  while (!g_stop.load()) {
-    auto next = handle.next(packet, error);
-    if (next == scanner::PcapHandle::Next::kPacket) {
-      engine.on_packet(packet, ++number);
-      if (number % kProgressEvery == 0) progress.update(engine.counters().packets, 0, 0);
-    } else if (next == scanner::PcapHandle::Next::kTimeout) {
-      engine.expire(core::SystemClock().now());
-    } else if (next == scanner::PcapHandle::Next::kError) {
-      error.where = handle.source() + " packet " + std::to_string(number + 1);
-      result = error;
-      break;
-    } else {
-      break;  // end of file, or stopped
-    }
-    if (handle.is_live()) {
+  // Live handles are non-blocking: between packets we wait on the descriptor ourselves, so a
+  // quiet link still gets its periodic flush and a signal ends the wait (poll returns EINTR).
+  auto read = [&](bool draining) {
+    auto drain_until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (draining ? std::chrono::steady_clock::now() < drain_until : !g_stop.load()) {
+      auto next = handle.next(packet, error);
+      if (next == scanner::PcapHandle::Next::kPacket) {
+        engine.on_packet(packet, ++number);
+        if (number % kProgressEvery == 0) progress.update(engine.counters().packets, 0, 0);
+        continue;
+      }
+      if (next == scanner::PcapHandle::Next::kError) {
+        error.where = handle.source() + " packet " + std::to_string(number + 1);
+        result = error;
+        return;
+      }
+      // The stop's own break flag may still be pending when draining starts: reading it
+      // clears it. The drain is bounded in time all the same.
+      if (next == scanner::PcapHandle::Next::kStopped && draining) continue;
+      if (next != scanner::PcapHandle::Next::kTimeout) return;  // end of file, or a stop
+      bool more = handle.wait_readable(kLiveTimeoutMs);
+      if (draining && !more) return;
+      if (!more) engine.expire(core::SystemClock().now());
       auto now = std::chrono::steady_clock::now();
       if (now - last_flush >= std::chrono::seconds(config.capture_flush_seconds)) {
         last_flush = now;
@@ -190,6 +198,16 @@ std::optional<core::Error> pump(scanner::PcapHandle& handle, scanner::CaptureEng
         progress.update(engine.counters().packets, 0, 0);
       }
     }
+  };
+  if (handle.is_live()) {
+    if (auto nb = handle.set_nonblocking(true); !nb) return nb.error();
+  }
+  read(false);
+  if (handle.is_live() && !result) {
+    // What the kernel had taken in before the stop is still to be read: it hands packets over
+    // in blocks, at the latest one read timeout later. Read until a wait passes quietly.
+    g_handle.store(nullptr);
+    read(true);
   }
   g_handle.store(nullptr);
   return result;
@@ -235,16 +253,15 @@ core::Result<int> run_capture(const Config& config, const CaptureRequest& reques
   options.darknet = request.darknet;
   options.client_fingerprints = request.client_fingerprints;
   options.credentials = credentials ? &*credentials : nullptr;
-  scanner::CaptureEngine engine(options,
-                                [&](core::Observation&& o) { writer.add(std::move(o)); });
+  scanner::CaptureEngine engine(options, [&](core::Observation&& o) { writer.add(std::move(o)); });
   StopSignals signals;
   ProgressLine progress("capture " + outcome.label, "packets");
   auto started = std::chrono::steady_clock::now();
   int exit_code = 0;
 
   if (!request.interface.empty()) {
-    auto handle = scanner::PcapHandle::open_live(request.interface, request.snaplen,
-                                                 kLiveTimeoutMs);
+    auto handle =
+        scanner::PcapHandle::open_live(request.interface, request.snaplen, kLiveTimeoutMs);
     if (!handle) {
       (void)store->finish_import(*import_id, db::ImportStatus::kFailed, {}, clock.now());
       return core::fail(handle.error());
@@ -316,7 +333,8 @@ core::Result<int> run_capture(const Config& config, const CaptureRequest& reques
       outcome.label, c.packets, c.flows, c.observations, writer.imported(), c.bad_packets,
       c.credentials_seen, c.credentials_matched, engine.darknet().mirai_sources);
   for (const auto& e : outcome.errors) std::fprintf(stderr, "%s\n", e.to_string().c_str());
-  if (c.bad_packets > 0) exit_code = std::max(exit_code, core::exit_code(core::ErrorCode::kBadInput));
+  if (c.bad_packets > 0)
+    exit_code = std::max(exit_code, core::exit_code(core::ErrorCode::kBadInput));
   if (format == OutputFormat::kJson) {
     print_json(outcome, engine, writer);
   } else {

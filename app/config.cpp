@@ -131,9 +131,9 @@ core::Result<Config> load_config(const std::string& path) {
   auto capture = section("capture");
   if (!capture) return core::fail(capture.error());
   if (*capture) {
-    CITYWATCH_TRY(check_keys(path, **capture, "capture",
-                             {"credentials_file", "max_flows", "stream_bytes",
-                              "flow_idle_seconds", "flush_seconds"}));
+    CITYWATCH_TRY(check_keys(
+        path, **capture, "capture",
+        {"credentials_file", "max_flows", "stream_bytes", "flow_idle_seconds", "flush_seconds"}));
     auto creds = read_string(path, **capture, "credentials_file", config.credentials_file);
     if (!creds) return core::fail(creds.error());
     config.credentials_file = resolve(base, *creds);
@@ -144,8 +144,8 @@ core::Result<Config> load_config(const std::string& path) {
         read_count(path, **capture, "stream_bytes", config.capture_stream_bytes, 256, 1048576);
     if (!bytes) return core::fail(bytes.error());
     config.capture_stream_bytes = *bytes;
-    auto idle = read_count(path, **capture, "flow_idle_seconds",
-                           config.capture_flow_idle_seconds, 1, 86400);
+    auto idle = read_count(path, **capture, "flow_idle_seconds", config.capture_flow_idle_seconds,
+                           1, 86400);
     if (!idle) return core::fail(idle.error());
     config.capture_flow_idle_seconds = *idle;
     auto flush =

@@ -19,7 +19,7 @@ struct Config {
   std::size_t print_errors = 10;         // bad records printed per file (all are counted)
 
   // [capture]
-  std::string credentials_file;          // default-credential CSV; empty: credentials not matched
+  std::string credentials_file;           // default-credential CSV; empty: credentials not matched
   std::size_t capture_max_flows = 65536;  // TCP flows followed at once
   std::size_t capture_stream_bytes = 4096;  // bytes kept per direction of a flow
   std::size_t capture_flow_idle_seconds = 120;

@@ -153,9 +153,7 @@ core::Result<int> run_import(const Config& config, const ImportRequest& request,
                           "records");
     scanner::ImportOptions options{request.report_type};
     auto result = scanner::import_file(
-        request.kind, path, options,
-        [&](core::Observation&& o) { writer.add(std::move(o)); },
-        diag,
+        request.kind, path, options, [&](core::Observation&& o) { writer.add(std::move(o)); }, diag,
         [&](const scanner::Progress& p) {
           progress.update(p.records, p.bytes_done, p.bytes_total);
         });

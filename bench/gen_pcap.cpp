@@ -38,10 +38,9 @@ struct Writer {
   }
   void frame(const std::vector<std::uint8_t>& f) {
     usec += 20;  // 50 k packets per second of traffic
-    std::uint32_t rec[4] = {static_cast<std::uint32_t>(usec / 1000000),
-                            static_cast<std::uint32_t>(usec % 1000000),
-                            static_cast<std::uint32_t>(f.size()),
-                            static_cast<std::uint32_t>(f.size())};
+    std::uint32_t rec[4] = {
+        static_cast<std::uint32_t>(usec / 1000000), static_cast<std::uint32_t>(usec % 1000000),
+        static_cast<std::uint32_t>(f.size()), static_cast<std::uint32_t>(f.size())};
     std::fwrite(rec, 4, 4, out);
     std::fwrite(f.data(), 1, f.size(), out);
     ++packets;
@@ -191,8 +190,14 @@ struct Conversation {
 
 Conversation make_flow(std::uint32_t client, std::uint32_t server, std::uint16_t cport,
                        std::uint16_t sport, const std::vector<Step>& steps, std::mt19937_64& rng) {
-  Conversation c{client, server, cport, sport, static_cast<std::uint32_t>(rng()),
-                 static_cast<std::uint32_t>(rng()), {}, 0};
+  Conversation c{client,
+                 server,
+                 cport,
+                 sport,
+                 static_cast<std::uint32_t>(rng()),
+                 static_cast<std::uint32_t>(rng()),
+                 {},
+                 0};
   auto from_c = [&](std::uint8_t flags, const std::string& d) {
     c.frames.push_back(packet(client, server, 6, cport, sport, c.cseq, c.sseq, flags, d));
     c.cseq += static_cast<std::uint32_t>(d.size()) + ((flags & 0x03) ? 1 : 0);
@@ -254,23 +259,25 @@ int main(int argc, char** argv) {
       case 0: {
         std::string body = std::string("<html><head><title>") + kTitles[dev % 5 + 0 * dev] +
                            "</title></head><body>" + std::string(200, 'x') + "</body></html>";
-        std::string resp = std::string("HTTP/1.1 200 OK\r\nServer: ") + kServers[(dev / 5) % 5] +
-                           "\r\nContent-Type: text/html\r\nContent-Length: " +
-                           std::to_string(body.size()) + "\r\n\r\n" + body;
+        std::string resp =
+            std::string("HTTP/1.1 200 OK\r\nServer: ") + kServers[(dev / 5) % 5] +
+            "\r\nContent-Type: text/html\r\nContent-Length: " + std::to_string(body.size()) +
+            "\r\n\r\n" + body;
         return make_flow(client, device, cport, 80,
                          {{true, "GET / HTTP/1.1\r\nHost: cam\r\nUser-Agent: Mozilla/5.0\r\n\r\n"},
                           {false, resp}},
                          rng);
       }
       case 1:
-        return make_flow(client, device, cport, 23,
-                         {{false, "\xff\xfd\x18\xff\xfd\x20"},
-                          {false, "\r\nBusyBox v1.19.4 built-in shell\r\nlogin: "},
-                          {true, "admin\r\n"},
-                          {false, "admin\r\nPassword: "},
-                          {true, (dev % 2 == 0 ? std::string("admin") : std::string("x9!k2")) + "\r\n"},
-                          {false, "\r\n# "}},
-                         rng);
+        return make_flow(
+            client, device, cport, 23,
+            {{false, "\xff\xfd\x18\xff\xfd\x20"},
+             {false, "\r\nBusyBox v1.19.4 built-in shell\r\nlogin: "},
+             {true, "admin\r\n"},
+             {false, "admin\r\nPassword: "},
+             {true, (dev % 2 == 0 ? std::string("admin") : std::string("x9!k2")) + "\r\n"},
+             {false, "\r\n# "}},
+            rng);
       case 2: {
         std::string connect("\x10\x18\x00\x04MQTT\x04\x02\x00\x3c\x00\x0cplug-", 21);
         connect += std::to_string(10000000 + dev).substr(0, 7);
@@ -281,8 +288,9 @@ int main(int argc, char** argv) {
         return make_flow(
             client, device, cport, 554,
             {{true, "OPTIONS rtsp://cam/ RTSP/1.0\r\nCSeq: 1\r\nUser-Agent: LibVLC/3.0\r\n\r\n"},
-             {false, "RTSP/1.0 200 OK\r\nCSeq: 1\r\nServer: Hipcam RealServer/V1.0\r\nPublic: "
-                     "OPTIONS, DESCRIBE, SETUP, PLAY\r\n\r\n"}},
+             {false,
+              "RTSP/1.0 200 OK\r\nCSeq: 1\r\nServer: Hipcam RealServer/V1.0\r\nPublic: "
+              "OPTIONS, DESCRIBE, SETUP, PLAY\r\n\r\n"}},
             rng);
       default:
         return make_flow(client, device, cport, 443, {{true, hello}, {false, tls_flight}}, rng);
@@ -292,14 +300,15 @@ int main(int argc, char** argv) {
     std::uint64_t r = rng() % 100;
     if (r < 34) {  // darknet SYN
       bool mirai = (rng() & 1) != 0;
-      std::uint32_t scanner = 0x20000000u + static_cast<std::uint32_t>(rng() % kScanners) * 2 +
-                              (mirai ? 1 : 0);
+      std::uint32_t scanner =
+          0x20000000u + static_cast<std::uint32_t>(rng() % kScanners) * 2 + (mirai ? 1 : 0);
       std::uint32_t dst = telescope + static_cast<std::uint32_t>(rng() % (1u << 17));
-      std::uint16_t dport = mirai ? ((rng() % 10) == 0 ? 2323 : 23)
-                                  : static_cast<std::uint16_t>(rng() % 4 == 0 ? 22 : 80 + rng() % 8000);
+      std::uint16_t dport =
+          mirai ? ((rng() % 10) == 0 ? 2323 : 23)
+                : static_cast<std::uint16_t>(rng() % 4 == 0 ? 22 : 80 + rng() % 8000);
       std::uint32_t seq = mirai ? place(dst) : static_cast<std::uint32_t>(rng());
-      w.frame(packet(scanner, dst, 6, static_cast<std::uint16_t>(1024 + rng() % 60000), dport,
-                     seq, 0, 0x02, ""));
+      w.frame(packet(scanner, dst, 6, static_cast<std::uint16_t>(1024 + rng() % 60000), dport, seq,
+                     0, 0x02, ""));
     } else if (r < 38) {  // SSDP NOTIFY
       std::uint32_t dev = static_cast<std::uint32_t>(rng() % kDevices);
       std::string notify =
@@ -315,9 +324,10 @@ int main(int argc, char** argv) {
       std::uint32_t host = city + static_cast<std::uint32_t>(rng() % 65536);
       std::uint16_t id = static_cast<std::uint16_t>(rng());
       std::string q = std::string(1, static_cast<char>(id >> 8)) + static_cast<char>(id) +
-                      std::string("\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03"
-                                  "com\x00\x00\x01\x00\x01",
-                                  29);
+                      std::string(
+                          "\x01\x00\x00\x01\x00\x00\x00\x00\x00\x00\x07example\x03"
+                          "com\x00\x00\x01\x00\x01",
+                          29);
       auto sport = static_cast<std::uint16_t>(1024 + rng() % 60000);
       w.frame(packet(host, 0x08080808, 17, sport, 53, 0, 0, 0, q));
       q[2] = '\x81';

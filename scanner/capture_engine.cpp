@@ -25,9 +25,28 @@ constexpr core::UnixSeconds kRepeatWindow = 3600;
 
 bool is_service_port(std::uint16_t port) {
   switch (port) {
-    case 21: case 22: case 23: case 25: case 80: case 102: case 443: case 502: case 554:
-    case 1883: case 2323: case 5000: case 7547: case 8000: case 8080: case 8081: case 8443:
-    case 8554: case 8883: case 8888: case 9999: case 20000:
+    case 21:
+    case 22:
+    case 23:
+    case 25:
+    case 80:
+    case 102:
+    case 443:
+    case 502:
+    case 554:
+    case 1883:
+    case 2323:
+    case 5000:
+    case 7547:
+    case 8000:
+    case 8080:
+    case 8081:
+    case 8443:
+    case 8554:
+    case 8883:
+    case 8888:
+    case 9999:
+    case 20000:
       return true;
     default:
       return false;
@@ -88,8 +107,7 @@ AppProtocol detect(Flow& f, Bytes s, Bytes c) {
     return head->version.starts_with("RTSP") ? AppProtocol::kRtsp : AppProtocol::kHttp;
   }
   if (looks_like_ftp_greeting(s)) return AppProtocol::kFtp;
-  if ((!s.empty() && s[0] == 0xff) || (!c.empty() && c[0] == 0xff) || port == 23 ||
-      port == 2323) {
+  if ((!s.empty() && s[0] == 0xff) || (!c.empty() && c[0] == 0xff) || port == 23 || port == 2323) {
     return AppProtocol::kTelnet;
   }
   if (port == 502 && (!detect_modbus(c).empty() || !detect_modbus(s).empty())) {
@@ -99,8 +117,8 @@ AppProtocol detect(Flow& f, Bytes s, Bytes c) {
   if (port == 20000 && (!detect_dnp3(c).empty() || !detect_dnp3(s).empty())) {
     return AppProtocol::kDnp3;
   }
-  if (port == 9999 && (!parse_tplink_smarthome(s, true).empty() ||
-                       !parse_tplink_smarthome(c, true).empty())) {
+  if (port == 9999 &&
+      (!parse_tplink_smarthome(s, true).empty() || !parse_tplink_smarthome(c, true).empty())) {
     return AppProtocol::kTplink;
   }
   if (s.size() + c.size() >= kGiveUpBytes) return AppProtocol::kUnrecognised;
@@ -303,8 +321,9 @@ void CaptureEngine::analyze(Flow& f, core::UnixSeconds now, bool final) {
   Bytes s = bytes_of(srv.data), c = bytes_of(cli.data);
   if (f.app == AppProtocol::kUnknown) {
     // Picked up mid-stream with the roles guessed wrong: the answer tells who the server is.
-    if (!f.server_confirmed && s.empty() && (starts_with(c, "HTTP/") || starts_with(c, "RTSP/") ||
-                      starts_with(c, "SSH-") || looks_like_ftp_greeting(c))) {
+    if (!f.server_confirmed && s.empty() &&
+        (starts_with(c, "HTTP/") || starts_with(c, "RTSP/") || starts_with(c, "SSH-") ||
+         looks_like_ftp_greeting(c))) {
       f.server = static_cast<std::int8_t>(c_idx);
       analyze(f, now, final);
       return;
@@ -483,8 +502,9 @@ void CaptureEngine::handle_udp(const DecodedPacket& p, core::UnixSeconds now) {
   }
   if (either(1900)) {
     ProtocolFacts f = parse_ssdp(data);
-    if (!f.empty()) emit(std::move(f), p.src, 1900, core::Transport::kUdp,
-                         core::ObservationKind::kService, sp, now);
+    if (!f.empty())
+      emit(std::move(f), p.src, 1900, core::Transport::kUdp, core::ObservationKind::kService, sp,
+           now);
     return;
   }
   if (either(161) || either(162)) {
@@ -515,14 +535,13 @@ void CaptureEngine::handle_udp(const DecodedPacket& p, core::UnixSeconds now) {
       }
     }
     if (m->version < 3 && !m->community.empty() && (trap || m->error_status == 0)) {
-      bool well_known = core::iequals(m->community, "public") ||
-                        core::iequals(m->community, "private");
+      bool well_known =
+          core::iequals(m->community, "public") || core::iequals(m->community, "private");
       f.add("default_snmp_access", well_known ? "true" : "false");
       f.credential = Credential{{}, m->community, true};
       f.login_accepted = true;
     }
-    emit(std::move(f), p.src, 161, core::Transport::kUdp, core::ObservationKind::kService,
-         sp, now);
+    emit(std::move(f), p.src, 161, core::Transport::kUdp, core::ObservationKind::kService, sp, now);
     return;
   }
   if ((sp == 67 || sp == 68) && (dp == 67 || dp == 68)) {
@@ -582,8 +601,8 @@ void CaptureEngine::handle_udp(const DecodedPacket& p, core::UnixSeconds now) {
     ProtocolFacts f = parse_tplink_smarthome(data, false);
     if (f.empty()) return;
     if (sp == 9999) {
-      emit(std::move(f), p.src, 9999, core::Transport::kUdp, core::ObservationKind::kService,
-           sp, now);
+      emit(std::move(f), p.src, 9999, core::Transport::kUdp, core::ObservationKind::kService, sp,
+           now);
     } else if (!is_broadcast(p)) {
       emit(std::move(f), p.dst, 9999, core::Transport::kUdp, core::ObservationKind::kService,
            std::nullopt, now);
@@ -625,7 +644,7 @@ void CaptureEngine::emit(ProtocolFacts&& facts, const core::IpAddress& ip, std::
     } else if (options_.credentials == nullptr) {
       facts.add("default_credential", "unchecked");
     }
-    facts.add("login", !facts.login_accepted ? "unknown"
+    facts.add("login", !facts.login_accepted   ? "unknown"
                        : *facts.login_accepted ? "accepted"
                                                : "rejected");
     facts.credential.reset();

@@ -28,8 +28,8 @@ namespace citywatch::scanner {
 
 struct CaptureOptions {
   std::size_t max_flows = 65536;
-  std::uint32_t stream_bytes = 4096;       // kept per direction of a flow
-  std::uint32_t tls_stream_bytes = 16384;  // a TLS server's first flight carries certificates
+  std::uint32_t stream_bytes = 4096;            // kept per direction of a flow
+  std::uint32_t tls_stream_bytes = 16384;       // a TLS server's first flight carries certificates
   std::size_t buffer_budget_bytes = 64u << 20;  // all flows together; LRU flows close past it
   core::UnixSeconds flow_idle_seconds = 120;
   bool darknet = false;  // every SYN is unsolicited: count scanners, not only Mirai

@@ -72,8 +72,7 @@ core::Result<CredentialMatcher> CredentialMatcher::load(const std::string& path,
   text << in.rdbuf();
   std::string csv = text.str();
   if (csv.size() > kMaxFileBytes) {
-    return core::fail(core::ErrorCode::kConfig, "default-credential list larger than 64 MiB",
-                      path);
+    return core::fail(core::ErrorCode::kConfig, "default-credential list larger than 64 MiB", path);
   }
   return parse(csv, path, diag);
 }
@@ -82,8 +81,8 @@ CredentialMatcher CredentialMatcher::parse(std::string_view csv, const std::stri
                                            core::Diagnostics& diag) {
   CredentialMatcher m;
   m.source_ = where;
-  std::unordered_map<std::string, std::uint32_t> pair_first, pair_count, blank_first,
-      blank_count, pass_first, pass_count;
+  std::unordered_map<std::string, std::uint32_t> pair_first, pair_count, blank_first, blank_count,
+      pass_first, pass_count;
   std::size_t pos = 0, number = 0;
   while (pos < csv.size()) {
     std::size_t end = csv.find('\n', pos);

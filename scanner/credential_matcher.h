@@ -19,9 +19,9 @@ namespace citywatch::scanner {
 
 struct CredentialMatch {
   std::string vendor;
-  std::string username;        // as the list writes it; "" for a blank user
-  std::size_t line = 0;        // line in the list file (the first entry that matches)
-  std::size_t entries = 0;     // how many entries (vendors) share this user name and password
+  std::string username;          // as the list writes it; "" for a blank user
+  std::size_t line = 0;          // line in the list file (the first entry that matches)
+  std::size_t entries = 0;       // how many entries (vendors) share this user name and password
   std::string identity() const;  // "Hikvision admin", "Apple <blank>"
 };
 
@@ -55,9 +55,9 @@ class CredentialMatcher {
                                         const std::string& key) const;
   std::string source_;
   std::vector<Entry> entries_;
-  std::unordered_map<std::string, Hits> by_pair_;      // lower(user) \x1f password
+  std::unordered_map<std::string, Hits> by_pair_;        // lower(user) \x1f password
   std::unordered_map<std::string, Hits> by_blank_user_;  // password, user blank
-  std::unordered_map<std::string, Hits> by_password_;  // password, any user
+  std::unordered_map<std::string, Hits> by_password_;    // password, any user
 };
 
 }  // namespace citywatch::scanner

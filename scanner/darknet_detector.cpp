@@ -35,7 +35,7 @@ std::uint64_t DistinctCounter::estimate() const {
 ScanSource* DarknetDetector::find_or_add(const core::IpAddress& ip, core::UnixSeconds now,
                                          std::uint16_t port) {
   std::size_t mask = slots_.size() - 1;
-  for (std::size_t i = core::IpAddressHash{}(ip) & mask;; i = (i + 1) & mask) {
+  for (std::size_t i = core::IpAddressHash{}(ip)&mask;; i = (i + 1) & mask) {
     if (!used_[i]) {
       if (count_ >= max_sources_) return nullptr;
       if ((count_ + 1) * 2 > slots_.size()) {

@@ -61,7 +61,8 @@ FlowTable::FlowTable(std::size_t max_flows) : flows_(max_flows == 0 ? 1 : max_fl
   index_.assign(buckets, 0);
   mask_ = buckets - 1;
   free_.reserve(flows_.size());
-  for (std::size_t i = flows_.size(); i > 0; --i) free_.push_back(static_cast<std::uint32_t>(i - 1));
+  for (std::size_t i = flows_.size(); i > 0; --i)
+    free_.push_back(static_cast<std::uint32_t>(i - 1));
 }
 
 Flow* FlowTable::find(const FlowKey& key, std::uint64_t hash) {

@@ -40,7 +40,18 @@ struct HalfStream {
 };
 
 enum class AppProtocol : std::uint8_t {
-  kUnknown, kHttp, kRtsp, kSsh, kTelnet, kFtp, kMqtt, kTls, kModbus, kS7, kDnp3, kTplink,
+  kUnknown,
+  kHttp,
+  kRtsp,
+  kSsh,
+  kTelnet,
+  kFtp,
+  kMqtt,
+  kTls,
+  kModbus,
+  kS7,
+  kDnp3,
+  kTplink,
   kUnrecognised,  // looked at enough bytes without recognising anything
 };
 
@@ -50,7 +61,7 @@ struct Flow {
   core::UnixSeconds first_seen = 0;
   core::UnixSeconds last_seen = 0;
   HalfStream side[2];
-  std::int8_t server = -1;  // endpoint index of the server; -1 until known
+  std::int8_t server = -1;        // endpoint index of the server; -1 until known
   bool server_confirmed = false;  // from the SYN-ACK, not guessed from ports
   AppProtocol app = AppProtocol::kUnknown;
   bool done = false;  // facts emitted (or given up): later packets only keep it alive

@@ -157,8 +157,8 @@ ParseOutcome parse_http_response(Bytes data) {
     auto title = find_title(text.substr(head->head_size), need_more);
     if (title) f.add("http.title", *title);
     // Without the title yet, wait for more of the body (the flow's byte cap bounds the wait).
-    if (!title && (need_more || core::ifind(text.substr(head->head_size), "</head") ==
-                                    std::string_view::npos)) {
+    if (!title && (need_more ||
+                   core::ifind(text.substr(head->head_size), "</head") == std::string_view::npos)) {
       auto length = core::parse_int(head->header("Content-Length"), 0, 1LL << 40);
       std::size_t body = text.size() - head->head_size;
       out.complete = length && static_cast<std::size_t>(*length) <= body;

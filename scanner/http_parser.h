@@ -21,7 +21,7 @@ struct HttpHead {
   int status = 0;                            // responses
   std::string_view reason;
   std::vector<std::pair<std::string_view, std::string_view>> headers;
-  bool complete = false;     // the blank line ending the head was seen
+  bool complete = false;      // the blank line ending the head was seen
   std::size_t head_size = 0;  // bytes of the head including the blank line, when complete
 
   std::string_view header(std::string_view name) const;  // case-insensitive; first one wins

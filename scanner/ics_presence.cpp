@@ -31,8 +31,9 @@ ProtocolFacts detect_s7(Bytes data) {
   if (cotp_type == 0xf0 && (s7 >= data.size() || data[s7] != 0x32)) return f;  // not S7comm
   f.protocol = "s7";
   f.device_type = "industrial control";
-  f.add("s7.cotp", cotp_type == 0xe0 ? "connect request" : cotp_type == 0xd0 ? "connect confirm"
-                                                                             : "data");
+  f.add("s7.cotp", cotp_type == 0xe0   ? "connect request"
+                   : cotp_type == 0xd0 ? "connect confirm"
+                                       : "data");
   return f;
 }
 

@@ -57,8 +57,8 @@ std::optional<MdnsMessage> parse_mdns(Bytes msg) {
   MdnsMessage m;
   m.response = (msg[2] & 0x80) != 0;
   std::size_t questions = be16(msg.data() + 4);
-  std::size_t records = std::size_t{be16(msg.data() + 6)} + be16(msg.data() + 8) +
-                        be16(msg.data() + 10);
+  std::size_t records =
+      std::size_t{be16(msg.data() + 6)} + be16(msg.data() + 8) + be16(msg.data() + 10);
   std::size_t pos = 12;
   for (std::size_t q = 0; q < questions && q < kMaxRecords; ++q) {
     auto name = read_name(msg, pos);

@@ -57,7 +57,7 @@ MqttParse parse_mqtt_connect(Bytes data, MqttConnect& out) {
   out.protocol_name = *name;
   out.level = r.u8();
   std::uint8_t flags = r.u8();
-  r.skip(2);  // keep-alive
+  r.skip(2);                                                       // keep-alive
   if (!r.ok() || (flags & 0x01) != 0) return MqttParse::kNotMqtt;  // reserved bit must be 0
   if (out.level >= 5 && !skip_properties(r)) return MqttParse::kNotMqtt;
   auto client = read_string(r);
@@ -104,8 +104,8 @@ ParseOutcome parse_mqtt(Bytes client, Bytes server, bool final) {
   ProtocolFacts& f = out.facts;
   f.add("mqtt.protocol_level", std::to_string(connect.level));
   if (connect.username) {
-    f.credential = Credential{*connect.username, connect.password.value_or(""),
-                              connect.password.has_value()};
+    f.credential =
+        Credential{*connect.username, connect.password.value_or(""), connect.password.has_value()};
   }
   int code = -1;
   MqttParse a = parse_mqtt_connack(server, connect.level, code);

@@ -18,7 +18,7 @@ namespace citywatch::scanner {
 namespace dlt {
 inline constexpr int kNull = 0;
 inline constexpr int kEthernet = 1;
-inline constexpr int kRaw = 12;         // Linux; LINKTYPE_RAW (101) in files maps here
+inline constexpr int kRaw = 12;  // Linux; LINKTYPE_RAW (101) in files maps here
 inline constexpr int kRawOpenBsd = 14;
 inline constexpr int kLoop = 108;
 inline constexpr int kLinuxSll = 113;
@@ -36,15 +36,15 @@ inline constexpr std::uint8_t kAck = 0x10;
 }  // namespace tcp_flag
 
 enum class DecodeStatus : std::uint8_t {
-  kOk,              // TCP or UDP with ports (payload may be empty)
-  kOtherProtocol,   // IP but neither TCP nor UDP (ICMP, GRE, ...): addresses only
-  kFragment,        // a non-first IP fragment: no transport header in it
-  kNotIp,           // ARP, LLDP, STP, ...: nothing for us, not an error
+  kOk,             // TCP or UDP with ports (payload may be empty)
+  kOtherProtocol,  // IP but neither TCP nor UDP (ICMP, GRE, ...): addresses only
+  kFragment,       // a non-first IP fragment: no transport header in it
+  kNotIp,          // ARP, LLDP, STP, ...: nothing for us, not an error
   // Problems, counted as bad packets:
   kUnknownLinkType,
   kTruncatedLinkHeader,
   kTruncatedIpHeader,
-  kBadIpHeader,      // wrong version, header length or total length
+  kBadIpHeader,  // wrong version, header length or total length
   kTruncatedTransportHeader,
   kBadTransportHeader,  // TCP data offset or UDP length inconsistent
 };

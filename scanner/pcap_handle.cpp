@@ -1,6 +1,7 @@
 #include "scanner/pcap_handle.h"
 
 #include <pcap/pcap.h>
+#include <poll.h>
 
 namespace citywatch::scanner {
 
@@ -9,13 +10,13 @@ void PcapHandle::Close::operator()(pcap* p) const { pcap_close(p); }
 core::Result<PcapHandle> PcapHandle::open_file(const std::string& path) {
   char err[PCAP_ERRBUF_SIZE] = {};
   // Microsecond precision: nanosecond pcap and pcapng files are scaled by libpcap.
-  pcap_t* p = pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO,
-                                                      err);
+  pcap_t* p =
+      pcap_open_offline_with_tstamp_precision(path.c_str(), PCAP_TSTAMP_PRECISION_MICRO, err);
   if (p == nullptr) {
     std::string message = err;
     auto code = message.find("No such file") != std::string::npos ? core::ErrorCode::kNotFound
-                : message.find("ermission") != std::string::npos ? core::ErrorCode::kIo
-                                                                   : core::ErrorCode::kBadInput;
+                : message.find("ermission") != std::string::npos  ? core::ErrorCode::kIo
+                                                                  : core::ErrorCode::kBadInput;
     if (code == core::ErrorCode::kBadInput) {
       message += " (not a pcap or pcapng file, or damaged at the start)";
     }
@@ -39,8 +40,9 @@ core::Result<PcapHandle> PcapHandle::open_live(const std::string& interface, int
   if (rc < 0) {
     std::string message = pcap_geterr(raw);
     if (rc == PCAP_ERROR_PERM_DENIED) {
-      message += " (live capture needs root or CAP_NET_RAW: setcap cap_net_raw,cap_net_admin=eip "
-                 "$(command -v citywatch))";
+      message +=
+          " (live capture needs root or CAP_NET_RAW: setcap cap_net_raw,cap_net_admin=eip "
+          "$(command -v citywatch))";
     } else if (rc == PCAP_ERROR_NO_SUCH_DEVICE) {
       message += " (no such interface; `ip link` lists them)";
     }
@@ -53,8 +55,7 @@ core::Result<void> PcapHandle::set_filter(const std::string& expression) {
   bpf_program program{};
   if (pcap_compile(pcap_.get(), &program, expression.c_str(), 1, PCAP_NETMASK_UNKNOWN) != 0) {
     return core::fail(core::ErrorCode::kUsage,
-                      "bad BPF filter '" + expression + "': " + pcap_geterr(pcap_.get()),
-                      source_);
+                      "bad BPF filter '" + expression + "': " + pcap_geterr(pcap_.get()), source_);
   }
   // The compiled program is freed right after installing: libpcap keeps its own copy.
   int rc = pcap_setfilter(pcap_.get(), &program);
@@ -93,10 +94,25 @@ PcapHandle::Next PcapHandle::next(RawPacket& packet, core::Error& error) {
       error = core::Error{core::ErrorCode::kBadInput, pcap_geterr(pcap_.get()), source_};
       return Next::kError;
     default:  // PCAP_ERROR_NOT_ACTIVATED and the like: ours, not the input's
-      error = core::Error{core::ErrorCode::kInternal,
-                          "pcap_next_ex returned " + std::to_string(rc), source_};
+      error = core::Error{core::ErrorCode::kInternal, "pcap_next_ex returned " + std::to_string(rc),
+                          source_};
       return Next::kError;
   }
+}
+
+core::Result<void> PcapHandle::set_nonblocking(bool on) {
+  char err[PCAP_ERRBUF_SIZE] = {};
+  if (pcap_setnonblock(pcap_.get(), on ? 1 : 0, err) != 0) {
+    return core::fail(core::ErrorCode::kUnavailable, err, source_);
+  }
+  return core::ok();
+}
+
+bool PcapHandle::wait_readable(int ms) {
+  int fd = pcap_get_selectable_fd(pcap_.get());
+  if (fd < 0) return true;  // no descriptor to wait on: let next() decide
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, ms) > 0;
 }
 
 void PcapHandle::break_loop() { pcap_breakloop(pcap_.get()); }

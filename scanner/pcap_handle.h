@@ -16,9 +16,9 @@ struct pcap;  // keeps <pcap/pcap.h> out of every file that includes this one
 namespace citywatch::scanner {
 
 struct RawPacket {
-  std::int64_t seconds = 0;         // capture time, UTC
-  std::uint32_t microseconds = 0;   // fraction (nanosecond files are read as microseconds)
-  std::uint32_t wire_length = 0;    // length on the wire
+  std::int64_t seconds = 0;            // capture time, UTC
+  std::uint32_t microseconds = 0;      // fraction (nanosecond files are read as microseconds)
+  std::uint32_t wire_length = 0;       // length on the wire
   std::span<const std::uint8_t> data;  // the captured bytes (may be shorter: snaplen)
 };
 
@@ -47,6 +47,12 @@ class PcapHandle {
   // Reads the next packet into `packet` (valid until the next call). kError fills `error` with
   // libpcap's own text (a truncated file says so).
   Next next(RawPacket& packet, core::Error& error);
+
+  // Live: next() returns kTimeout at once when nothing is waiting, instead of blocking.
+  core::Result<void> set_nonblocking(bool on);
+  // Live: waits up to `ms` for packets (or a signal). False when none came. With TPACKET_V3 the
+  // kernel hands packets over in blocks, at the latest after the read timeout.
+  bool wait_readable(int ms);
 
   // Async-signal-safe: pcap_breakloop only sets a flag.
   void break_loop();

@@ -32,7 +32,8 @@ std::optional<Tlv> read_tlv(ByteReader& r) {
 std::optional<long long> integer(Bytes v) {
   if (v.empty() || v.size() > 8) return std::nullopt;
   long long x = (v[0] & 0x80) ? -1 : 0;
-  for (std::uint8_t b : v) x = static_cast<long long>((static_cast<unsigned long long>(x) << 8) | b);
+  for (std::uint8_t b : v)
+    x = static_cast<long long>((static_cast<unsigned long long>(x) << 8) | b);
   return x;
 }
 

@@ -16,7 +16,8 @@ namespace citywatch::scanner {
 struct SnmpMessage {
   int version = 0;  // 1, 2 (v2c) or 3
   std::string community;
-  int pdu_type = -1;  // 0 get, 1 get-next, 2 response, 3 set, 4 trap v1, 5 getbulk, 6 inform, 7 trap
+  int pdu_type =
+      -1;  // 0 get, 1 get-next, 2 response, 3 set, 4 trap v1, 5 getbulk, 6 inform, 7 trap
   int error_status = 0;
   std::vector<std::pair<std::string, std::string>> varbinds;  // OID, value as text
   std::string v3_user;

@@ -120,8 +120,9 @@ ParseOutcome parse_telnet(Bytes server, Bytes client, bool final) {
   f.credential = c;
   // What came after the password prompt tells whether the login worked.
   std::size_t reply_from = text.find('\n', password);
-  std::string_view reply =
-      reply_from == std::string::npos ? std::string_view() : std::string_view(text).substr(reply_from);
+  std::string_view reply = reply_from == std::string::npos
+                               ? std::string_view()
+                               : std::string_view(text).substr(reply_from);
   // "Last login:" contains "login:", so success markers are looked for first.
   if (find_prompt(reply, {"last login", "welcome", "$ ", "# ", "busybox"}) !=
       std::string_view::npos) {

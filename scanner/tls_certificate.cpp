@@ -34,9 +34,8 @@ std::string name_entry(X509_NAME* name, int nid) {
 void add_name(ProtocolFacts& f, const std::string& prefix, X509_NAME* name) {
   if (name == nullptr) return;
   static constexpr std::pair<int, const char*> kParts[] = {
-      {NID_commonName, "CN"},         {NID_organizationName, "O"},
-      {NID_organizationalUnitName, "OU"}, {NID_countryName, "C"},
-      {NID_stateOrProvinceName, "ST"}, {NID_localityName, "L"}};
+      {NID_commonName, "CN"}, {NID_organizationName, "O"},     {NID_organizationalUnitName, "OU"},
+      {NID_countryName, "C"}, {NID_stateOrProvinceName, "ST"}, {NID_localityName, "L"}};
   for (const auto& [nid, key] : kParts) f.add(prefix + key, name_entry(name, nid));
 }
 
@@ -163,14 +162,17 @@ ParseOutcome parse_tls_server(Bytes server, core::UnixSeconds now, bool final,
   std::string version;
   while (pos + 4 <= msgs.size()) {
     std::uint8_t type = msgs[pos];
-    std::size_t length = (std::size_t{msgs[pos + 1]} << 16) | (std::size_t{msgs[pos + 2]} << 8) |
-                         msgs[pos + 3];
+    std::size_t length =
+        (std::size_t{msgs[pos + 1]} << 16) | (std::size_t{msgs[pos + 2]} << 8) | msgs[pos + 3];
     if (pos + 4 + length > msgs.size()) break;  // the rest is still on its way
     Bytes body = msgs.subspan(pos + 4, length);
     if (type == 2 && body.size() >= 2) {  // ServerHello
       std::uint16_t v = be16(body.data());
-      version = v == 0x0304 ? "TLSv1.3" : v == 0x0303 ? "TLSv1.2" : v == 0x0302 ? "TLSv1.1"
-                              : v == 0x0301 ? "TLSv1"   : "SSLv3";
+      version = v == 0x0304   ? "TLSv1.3"
+                : v == 0x0303 ? "TLSv1.2"
+                : v == 0x0302 ? "TLSv1.1"
+                : v == 0x0301 ? "TLSv1"
+                              : "SSLv3";
       // TLS 1.3 says so in supported_versions; it then encrypts the certificate.
       ByteReader r(body);
       r.skip(2 + 32);
@@ -206,7 +208,8 @@ ParseOutcome parse_tls_server(Bytes server, core::UnixSeconds now, bool final,
 
 std::string parse_tls_sni(Bytes client) {
   if (!looks_like_tls(client) || client.size() < 9 || client[5] != 1) return {};
-  ByteReader r(client.subspan(9, std::min(client.size() - 9, std::size_t{be16(client.data() + 3)})));
+  ByteReader r(
+      client.subspan(9, std::min(client.size() - 9, std::size_t{be16(client.data() + 3)})));
   r.skip(2 + 32);
   r.skip(r.u8());
   r.skip(r.u16());

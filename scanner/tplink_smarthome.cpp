@@ -52,8 +52,8 @@ ProtocolFacts parse_tplink_smarthome(Bytes payload, bool tcp) {
   f.add("tplink.type", type);
   if (type.find("SMARTPLUG") != std::string::npos) f.device_type = "smart plug";
   if (type.find("SMARTBULB") != std::string::npos) f.device_type = "smart bulb";
-  f.add("tplink.message", json.find("\"get_sysinfo\":{}") != std::string::npos ? "get_sysinfo query"
-                                                                              : "sysinfo");
+  f.add("tplink.message",
+        json.find("\"get_sysinfo\":{}") != std::string::npos ? "get_sysinfo query" : "sysinfo");
   f.banner = core::printable_excerpt(json, 512);
   return f;
 }

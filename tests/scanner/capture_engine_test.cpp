@@ -33,17 +33,16 @@ struct CaptureRun {
     return nullptr;
   }
   std::size_t count(const std::string& protocol) const {
-    return static_cast<std::size_t>(std::count_if(
-        observations.begin(), observations.end(),
-        [&](const core::Observation& o) { return o.protocol == protocol; }));
+    return static_cast<std::size_t>(
+        std::count_if(observations.begin(), observations.end(),
+                      [&](const core::Observation& o) { return o.protocol == protocol; }));
   }
 };
 
 CaptureRun capture(const std::vector<std::string>& files, CaptureOptions options = {}) {
   CaptureRun run;
-  CaptureEngine engine(options, [&](core::Observation&& o) {
-    run.observations.push_back(std::move(o));
-  });
+  CaptureEngine engine(options,
+                       [&](core::Observation&& o) { run.observations.push_back(std::move(o)); });
   for (const auto& file : files) {
     auto handle = PcapHandle::open_file(file);
     if (!handle) {
@@ -106,7 +105,8 @@ TEST(CaptureEngine, MqttAnonymousBrokerIsFlagged) {
 TEST(CaptureEngine, MqttUserPassMatchesTheListWithoutKeepingThePassword) {
   CITYWATCH_REQUIRE_DATA(v311, "pcap/mqtt/mqtt311_connect_userpass.pcap");
   CITYWATCH_REQUIRE_DATA(v5, "pcap/mqtt/mqtt5_connect_userpass.pcap");
-  CredentialMatcher list = matcher("productvendor,username,password\nAcme,root,root\nMosquitto,user,pass\n");
+  CredentialMatcher list =
+      matcher("productvendor,username,password\nAcme,root,root\nMosquitto,user,pass\n");
   CaptureOptions options;
   options.credentials = &list;
   for (const auto& file : {v311, v5}) {
@@ -308,7 +308,8 @@ TEST(CaptureEngine, MdnsHostNamesOverIpv4AndIpv6) {
   int families = 0;
   for (const auto& o : run.observations) {
     if (o.protocol == "mdns" &&
-        field(&o, "mdns.hostnames").find("johanna-QEMU-Virtual-Machine.local") != std::string::npos) {
+        field(&o, "mdns.hostnames").find("johanna-QEMU-Virtual-Machine.local") !=
+            std::string::npos) {
       families |= o.ip.is_v4() ? 1 : 2;
     }
   }

@@ -66,8 +66,8 @@ TEST(DarknetDetector, OrdinarySynsAreNotInfections) {
   std::vector<testing::Frame> frames;
   for (std::uint32_t i = 0; i < 100; ++i) {
     std::uint32_t dst = ipv4("198.18.0.1") + i;
-    frames.push_back(testing::ipv4_tcp(ipv4("192.0.2.1") + i % 7, dst, 1234, 80,
-                                       {dst ^ 0x5a5a5a5a, 0, 0x02}));
+    frames.push_back(
+        testing::ipv4_tcp(ipv4("192.0.2.1") + i % 7, dst, 1234, 80, {dst ^ 0x5a5a5a5a, 0, 0x02}));
   }
   // A SYN-ACK whose sequence number equals the destination is not a scan.
   frames.push_back(testing::ipv4_tcp(ipv4("192.0.2.50"), ipv4("192.0.2.51"), 80, 1234,
@@ -85,7 +85,8 @@ TEST(DarknetDetector, OrdinarySynsAreNotInfections) {
 TEST(DarknetDetector, DistinctCounterIsCloseAndFixedSize) {
   DistinctCounter counter;
   for (std::uint64_t i = 0; i < 200000; ++i) {
-    counter.add(core::IpAddressHash{}(core::IpAddress::v4(0x20000000u + static_cast<std::uint32_t>(i))));
+    counter.add(
+        core::IpAddressHash{}(core::IpAddress::v4(0x20000000u + static_cast<std::uint32_t>(i))));
   }
   double estimate = static_cast<double>(counter.estimate());
   EXPECT_NEAR(estimate, 200000.0, 200000.0 * 0.03);

@@ -35,9 +35,8 @@ TEST(FlowTable, EvictsLeastRecentlyUsedAndStaysBounded) {
   std::vector<FlowKey> keys;
   for (std::uint16_t i = 0; i < 4; ++i) {
     int s;
-    keys.push_back(make_flow_key(packet(0x0a000001, static_cast<std::uint16_t>(1000 + i),
-                                        0x0a000002, 23),
-                                 s));
+    keys.push_back(
+        make_flow_key(packet(0x0a000001, static_cast<std::uint16_t>(1000 + i), 0x0a000002, 23), s));
     table.insert(keys.back(), hash_flow_key(keys.back()), i);
   }
   EXPECT_TRUE(table.full());

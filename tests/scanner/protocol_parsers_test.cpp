@@ -17,7 +17,9 @@
 namespace citywatch::scanner {
 namespace {
 
-Bytes b(const std::string& s) { return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()}; }
+Bytes b(const std::string& s) {
+  return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
 
 std::string field(const ProtocolFacts& f, const std::string& name) {
   const std::string* v = f.field(name);
@@ -60,9 +62,9 @@ TEST(HttpParser, RequestBasicCredentialAndNonHttp) {
 }
 
 TEST(HttpParser, SsdpNotifyAnswerAndSearch) {
-  auto notify = parse_ssdp(b(
-      "NOTIFY * HTTP/1.1\r\nSERVER: Linux/2.6 UPnP/1.0 Hikvision-Webs/1.0\r\nLOCATION: "
-      "http://10.0.0.2/desc.xml\r\nNT: upnp:rootdevice\r\n\r\n"));
+  auto notify = parse_ssdp(
+      b("NOTIFY * HTTP/1.1\r\nSERVER: Linux/2.6 UPnP/1.0 Hikvision-Webs/1.0\r\nLOCATION: "
+        "http://10.0.0.2/desc.xml\r\nNT: upnp:rootdevice\r\n\r\n"));
   EXPECT_EQ(notify.protocol, "ssdp");
   EXPECT_EQ(notify.product, "Hikvision-Webs");
   EXPECT_EQ(field(notify, "ssdp.location"), "http://10.0.0.2/desc.xml");
@@ -111,7 +113,12 @@ TEST(Ftp, GreetingLoginAndSmtp) {
 }
 
 TEST(Mqtt, ConnectWithCredentialsAndConnack) {
-  std::string connect("\x10\x20\x00\x04MQTT\x04\xc2\x00\x3c\x00\x03" "cam\x00\x05" "admin\x00\x08" "password", 34);
+  std::string connect(
+      "\x10\x20\x00\x04MQTT\x04\xc2\x00\x3c\x00\x03"
+      "cam\x00\x05"
+      "admin\x00\x08"
+      "password",
+      34);
   std::string connack("\x20\x02\x00\x05", 4);
   auto out = parse_mqtt(b(connect), b(connack), false);
   EXPECT_TRUE(out.complete);
@@ -127,8 +134,9 @@ TEST(Mqtt, ConnectWithCredentialsAndConnack) {
     EXPECT_EQ(parse_mqtt_connect(b(connect.substr(0, n)), c), MqttParse::kNeedMore) << n;
   }
   MqttConnect c;
-  EXPECT_EQ(parse_mqtt_connect(b(std::string("\x10\x0c\x00\x04HTTP\x04\x02\x00\x3c\x00\x00", 14)), c),
-            MqttParse::kNotMqtt);
+  EXPECT_EQ(
+      parse_mqtt_connect(b(std::string("\x10\x0c\x00\x04HTTP\x04\x02\x00\x3c\x00\x00", 14)), c),
+      MqttParse::kNotMqtt);
 }
 
 TEST(Snmp, V2cResponseWithSysDescr) {
@@ -163,8 +171,14 @@ TEST(Dhcp, OptionsOfARequest) {
   d += std::string("\x63\x82\x53\x63", 4);
   d += std::string("\x35\x01\x03", 3);
   d += std::string("\x32\x04\xc0\xa8\x01\x0a", 6);
-  d += std::string("\x0c\x05" "cam01", 7);
-  d += std::string("\x3c\x07" "udhcp 1", 9);
+  d += std::string(
+      "\x0c\x05"
+      "cam01",
+      7);
+  d += std::string(
+      "\x3c\x07"
+      "udhcp 1",
+      9);
   d += std::string("\x37\x03\x01\x03\x06", 5);
   d += std::string("\xff", 1);
   auto m = parse_dhcp(b(d));
@@ -204,11 +218,14 @@ TEST(IcsPresence, FramingDecides) {
   EXPECT_EQ(m.protocol, "modbus");
   EXPECT_EQ(field(m, "modbus.unit_id"), "17");
   EXPECT_TRUE(detect_modbus(b("GET / HTTP/1.1\r\n")).empty());
-  std::string cotp_cr("\x03\x00\x00\x16\x11\xe0\x00\x00\x00\x01\x00\xc1\x02\x01\x00\xc2\x02\x01\x02\xc0\x01\x0a", 22);
+  std::string cotp_cr(
+      "\x03\x00\x00\x16\x11\xe0\x00\x00\x00\x01\x00\xc1\x02\x01\x00\xc2\x02\x01\x02\xc0\x01\x0a",
+      22);
   EXPECT_EQ(detect_s7(b(cotp_cr)).protocol, "s7");
   EXPECT_TRUE(detect_s7(b("\x03\x00\x00\x07\x02\xf0\x80")).empty());  // COTP data, not S7comm
   // BACnet I-Am: device 1234, vendor 260.
-  std::string iam("\x81\x0b\x00\x14\x01\x00\x10\x00\xc4\x02\x00\x04\xd2\x22\x05\xc4\x91\x03\x22\x01\x04", 21);
+  std::string iam(
+      "\x81\x0b\x00\x14\x01\x00\x10\x00\xc4\x02\x00\x04\xd2\x22\x05\xc4\x91\x03\x22\x01\x04", 21);
   iam[3] = static_cast<char>(iam.size());
   BacnetRole role;
   auto bac = detect_bacnet(b(iam), role);

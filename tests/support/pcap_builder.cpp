@@ -119,9 +119,8 @@ std::string pcap_file(const std::vector<Frame>& frames, std::uint32_t link_type)
   return pcap_file(records, link_type);
 }
 
-std::vector<Frame> tcp_conversation(std::uint32_t client, std::uint16_t cport,
-                                    std::uint32_t server, std::uint16_t sport,
-                                    const std::vector<Say>& says) {
+std::vector<Frame> tcp_conversation(std::uint32_t client, std::uint16_t cport, std::uint32_t server,
+                                    std::uint16_t sport, const std::vector<Say>& says) {
   std::vector<Frame> frames;
   std::uint32_t cseq = 1000, sseq = 5000;
   frames.push_back(ipv4_tcp(client, server, cport, sport, {cseq++, 0, 0x02}));

@@ -42,9 +42,8 @@ struct Say {
   bool from_client;
   std::string data;
 };
-std::vector<Frame> tcp_conversation(std::uint32_t client, std::uint16_t cport,
-                                    std::uint32_t server, std::uint16_t sport,
-                                    const std::vector<Say>& says);
+std::vector<Frame> tcp_conversation(std::uint32_t client, std::uint16_t cport, std::uint32_t server,
+                                    std::uint16_t sport, const std::vector<Say>& says);
 
 std::uint32_t ipv4(const std::string& dotted);
 
