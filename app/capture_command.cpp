@@ -194,6 +194,7 @@ std::optional<core::Error> pump(scanner::PcapHandle& handle, scanner::CaptureEng
       auto now = std::chrono::steady_clock::now();
       if (now - last_flush >= std::chrono::seconds(config.capture_flush_seconds)) {
         last_flush = now;
+        engine.report_infections();
         writer.flush();
         progress.update(engine.counters().packets, 0, 0);
       }
@@ -293,7 +294,10 @@ core::Result<int> run_capture(const Config& config, const CaptureRequest& reques
         continue;
       }
       if (!request.bpf.empty()) {
-        if (auto ok = handle->set_filter(request.bpf); !ok) return core::fail(ok.error());
+        if (auto ok = handle->set_filter(request.bpf); !ok) {
+          (void)store->finish_import(*import_id, db::ImportStatus::kFailed, {}, clock.now());
+          return core::fail(ok.error());
+        }
       }
       if (!scanner::is_supported_link_type(handle->link_type())) {
         log->warn("capture_unknown_link_type file={} link={}", path, handle->link_type_name());

@@ -691,16 +691,16 @@ void CaptureEngine::emit(ProtocolFacts&& facts, const core::IpAddress& ip, std::
   sink_(std::move(o));
 }
 
-void CaptureEngine::emit_infected() {
-  darknet_.for_each_infected([&](const ScanSource& s) {
+void CaptureEngine::report_infections() {
+  darknet_.take_changed([&](const ScanSource& s) {
     core::Observation o;
     o.source = core::Source::kCapture;
     o.kind = core::ObservationKind::kEvent;
     o.ip = s.ip;
-    o.port = s.first_src_port;
-    o.src_port = s.first_src_port;
+    o.port = s.last_src_port;
+    o.src_port = s.last_src_port;
     o.transport = core::Transport::kTcp;
-    o.observed_at = s.first_seen;
+    o.observed_at = s.last_seen;
     o.report_type = options_.darknet ? "darknet" : "capture";
     o.tags = {"mirai", "scanner"};
     std::string ports;
@@ -721,7 +721,7 @@ void CaptureEngine::emit_infected() {
 
 void CaptureEngine::flush() {
   while (Flow* oldest = flows_.oldest()) close(*oldest, oldest->last_seen);
-  emit_infected();
+  report_infections();
 }
 
 }  // namespace citywatch::scanner

@@ -89,9 +89,13 @@ class CaptureEngine {
   void on_packet(const RawPacket& packet, std::uint64_t number);
   // Closes flows idle for flow_idle_seconds before `now` (packet time).
   void expire(core::UnixSeconds now);
-  // Everything still open is judged and emitted, with one event per infected source.
-  // Call at the end (or on a stop); the engine can go on afterwards.
+  // Everything still open is judged and emitted, and report_infections() runs. Call at the
+  // end (or on a stop); the engine can go on afterwards.
   void flush();
+  // One event per infected source that scanned since the last report, stamped with its last
+  // SYN's time and source port. A file run reports once, at its end; a live capture also at
+  // every periodic flush, so a long capture stores infections as it goes.
+  void report_infections();
 
   const CaptureCounters& counters() const { return counters_; }
   const std::array<IssueCount, static_cast<std::size_t>(PacketIssue::kCount)>& issues() const {
@@ -111,7 +115,6 @@ class CaptureEngine {
             core::Transport transport, core::ObservationKind kind,
             std::optional<std::uint16_t> src_port, core::UnixSeconds now);
   bool seen_recently(std::uint64_t hash, core::UnixSeconds now);
-  void emit_infected();
 
   CaptureOptions options_;
   ObservationSink sink_;

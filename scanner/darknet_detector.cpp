@@ -49,7 +49,7 @@ ScanSource* DarknetDetector::find_or_add(const core::IpAddress& ip, core::UnixSe
       s = ScanSource{};
       s.ip = ip;
       s.first_seen = s.last_seen = now;
-      s.first_src_port = port;
+      s.first_src_port = s.last_src_port = port;
       return &s;
     }
     if (slots_[i].ip == ip) return &slots_[i];
@@ -79,7 +79,10 @@ void DarknetDetector::record(const DecodedPacket& p, core::UnixSeconds now) {
   }
   ScanSource& s = *found;
   ++s.syns;
-  s.last_seen = std::max(s.last_seen, now);
+  if (now >= s.last_seen) {
+    s.last_seen = now;
+    s.last_src_port = p.src_port;
+  }
   s.first_seen = std::min(s.first_seen, now);
   auto end = s.ports.begin() + s.port_count;
   if (std::find(s.ports.begin(), end, p.dst_port) == end) {
@@ -105,6 +108,14 @@ DarknetTotals DarknetDetector::totals() const {
   DarknetTotals t = totals_;
   t.scanner_sources = darknet_mode_ ? scanners_.estimate() : 0;
   return t;
+}
+
+void DarknetDetector::take_changed(const std::function<void(const ScanSource&)>& fn) {
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (!used_[i] || slots_[i].syns == slots_[i].reported_syns) continue;
+    slots_[i].reported_syns = slots_[i].syns;
+    fn(slots_[i]);
+  }
 }
 
 void DarknetDetector::for_each_infected(const std::function<void(const ScanSource&)>& fn) const {

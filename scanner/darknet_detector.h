@@ -24,8 +24,10 @@ struct ScanSource {
   core::UnixSeconds first_seen = 0;
   core::UnixSeconds last_seen = 0;
   std::uint16_t first_src_port = 0;
-  std::uint8_t port_count = 0;  // distinct destination ports kept (up to kMaxPorts)
-  bool more_ports = false;      // more distinct ports than kept
+  std::uint16_t last_src_port = 0;  // the port used at last_seen: ISPs need the pair
+  std::uint64_t reported_syns = 0;  // syns when last reported; see take_changed()
+  std::uint8_t port_count = 0;      // distinct destination ports kept (up to kMaxPorts)
+  bool more_ports = false;          // more distinct ports than kept
   static constexpr std::size_t kMaxPorts = 16;
   std::array<std::uint16_t, kMaxPorts> ports{};
 };
@@ -59,6 +61,8 @@ class DarknetDetector {
 
   DarknetTotals totals() const;
   void for_each_infected(const std::function<void(const ScanSource&)>& fn) const;
+  // The infected sources that sent SYNs since the last call, each marked as reported.
+  void take_changed(const std::function<void(const ScanSource&)>& fn);
   bool darknet_mode() const { return darknet_mode_; }
   static bool is_mirai_syn(const DecodedPacket& p) { return p.v4 && p.seq == p.dst_v4; }
 

@@ -195,6 +195,28 @@ TEST_F(CaptureCli, DamagedAndOddFilesAreReportedWithPacketNumbers) {
       << services.out;
 }
 
+TEST_F(CaptureCli, BpfFilterAppliesAndBadOnesAreUsageErrors) {
+  using testing::ipv4;
+  auto ssh = testing::tcp_conversation(ipv4("192.0.2.10"), 40000, ipv4("192.0.2.20"), 22,
+                                       {{false, "SSH-2.0-OpenSSH_9.2\r\n"}});
+  auto ftp = testing::tcp_conversation(ipv4("192.0.2.10"), 40001, ipv4("192.0.2.21"), 21,
+                                       {{false, "220 ready\r\n"}});
+  ssh.insert(ssh.end(), ftp.begin(), ftp.end());
+  std::string file = dir_.file("two.pcap");
+  testing::write_file(file, testing::pcap_file(ssh));
+  auto bad = cw({"capture", "--bpf", "tcp port ((", "--pcap", file});
+  EXPECT_EQ(bad.exit_code, 64);
+  EXPECT_NE(bad.err.find("bad BPF filter"), std::string::npos) << bad.err;
+  auto only_ssh = cw({"capture", "--bpf", "tcp port 22", "--pcap", file});
+  ASSERT_EQ(only_ssh.exit_code, 0) << only_ssh.err;
+  EXPECT_NE(only_ssh.out.find("packets       " + std::to_string(ssh.size() - ftp.size())),
+            std::string::npos)
+      << only_ssh.out;
+  auto services = cw({"services", "--format", "csv"});
+  EXPECT_NE(services.out.find("192.0.2.20,22,tcp,ssh"), std::string::npos);
+  EXPECT_EQ(services.out.find("192.0.2.21"), std::string::npos);
+}
+
 TEST_F(CaptureCli, MiraiSourcesBecomeDevicesWithEvidence) {
   using testing::ipv4;
   std::vector<testing::PcapRecord> records;

@@ -52,9 +52,10 @@ TEST(DarknetDetector, MiraiSynsFlagTheirSource) {
   const core::Observation& o = observations[0];
   EXPECT_EQ(o.ip.to_string(), "203.0.113.9");
   EXPECT_EQ(o.kind, core::ObservationKind::kEvent);
-  EXPECT_EQ(o.port, 40000);
-  EXPECT_EQ(o.src_port, 40000);
-  EXPECT_EQ(o.observed_at, 1700000000);
+  // Stamped with the last SYN: its time and source port identify the subscriber together.
+  EXPECT_EQ(o.port, 40004);
+  EXPECT_EQ(o.src_port, 40004);
+  EXPECT_EQ(o.observed_at, 1700000008);
   EXPECT_EQ(*o.field("infection"), "mirai");
   EXPECT_EQ(*o.field("scan.syns"), "5");
   EXPECT_EQ(*o.field("scan.ports"), "23,2323");
@@ -91,6 +92,32 @@ TEST(DarknetDetector, DistinctCounterIsCloseAndFixedSize) {
   double estimate = static_cast<double>(counter.estimate());
   EXPECT_NEAR(estimate, 200000.0, 200000.0 * 0.03);
   EXPECT_LE(sizeof(DistinctCounter), 16384u + 64u);
+}
+
+TEST(DarknetDetector, ReportsOnlySourcesActiveSinceTheLastReport) {
+  DarknetDetector detector(10, false);
+  auto syn = [&](std::uint32_t src, core::UnixSeconds t) {
+    DecodedPacket p;
+    p.src = core::IpAddress::v4(src);
+    p.dst_v4 = 0xc6120001;
+    p.dst = core::IpAddress::v4(p.dst_v4);
+    p.seq = p.dst_v4;
+    p.src_port = static_cast<std::uint16_t>(t);
+    detector.on_syn(p, t);
+  };
+  syn(1, 100);
+  syn(2, 101);
+  std::vector<std::uint64_t> seen;
+  detector.take_changed([&](const ScanSource& s) { seen.push_back(s.syns); });
+  EXPECT_EQ(seen.size(), 2u);
+  syn(1, 160);
+  std::vector<core::UnixSeconds> again;
+  detector.take_changed([&](const ScanSource& s) { again.push_back(s.last_seen); });
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0], 160);
+  std::size_t none = 0;
+  detector.take_changed([&](const ScanSource&) { ++none; });
+  EXPECT_EQ(none, 0u);
 }
 
 TEST(DarknetDetector, InfectedTableIsBounded) {
