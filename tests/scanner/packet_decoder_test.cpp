@@ -23,7 +23,8 @@ Frame http_frame() {
 
 TEST(PacketDecoder, EthernetIpv4Tcp) {
   DecodedPacket p;
-  ASSERT_EQ(decode(dlt::kEthernet, http_frame(), p), DecodeStatus::kOk);
+  Frame f = http_frame();  // the decoded views point into it
+  ASSERT_EQ(decode(dlt::kEthernet, f, p), DecodeStatus::kOk);
   EXPECT_EQ(p.src.to_string(), "192.0.2.1");
   EXPECT_EQ(p.dst.to_string(), "198.51.100.7");
   EXPECT_EQ(p.src_port, 40000);
