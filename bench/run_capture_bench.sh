@@ -43,7 +43,7 @@ results="$dir/results.txt"
 measure() {
   local name=$1 file=$2 n=$3; shift 3
   local t
-  /usr/bin/time -o "$dir/time.txt" -f "%U %S %e %M" "$@" >/dev/null 2>&1 || true
+  /usr/bin/time -o "$dir/time.txt" -f "%U %S %e %M" "$@" >"$dir/last.out" 2>/dev/null || true
   t=$(tail -1 "$dir/time.txt")
   set -- $t
   echo "$name $(basename "$file") $n $(awk -v u="$1" -v s="$2" 'BEGIN { print u + s }') $3 $4" >> "$results"
@@ -53,13 +53,14 @@ for file in "$dir/concentrated-$packets.pcap" "$dir/spread-$packets.pcap" "$dir/
   measure floor "$file" "$n" build-bench/bench/pcap_floor "$file"
   rm -f "$dir/bench.db" "$dir/bench.db-wal" "$dir/bench.db-shm"
   "$cw" --db "$dir/bench.db" init >/dev/null
-  measure citywatch "$file" "$n" "$cw" --db "$dir/bench.db" capture --darknet --pcap "$file"
-  "$cw" --db "$dir/bench.db" --format json capture --darknet --pcap "$file" > "$dir/summary-$(basename "$file").json" 2>/dev/null || true
+  measure citywatch "$file" "$n" "$cw" --db "$dir/bench.db" --format json capture --darknet --pcap "$file"
+  cp "$dir/last.out" "$dir/summary-$(basename "$file" .pcap).json"
   if [ "$file" != "$dir/concentrated-$small.pcap" ]; then
     measure p0f "$file" "$n" p0f -r "$file"
     measure tshark "$file" "$tshark_packets" tshark -n -r "$file" -c "$tshark_packets" -T fields \
       -e frame.number -e ip.src -e ip.dst -e tcp.srcport -e tcp.dstport -e http.server \
-      -e http.title -e mqtt.conack.val -e rtsp.response -e x509sat.printableString
+      -e http.www_authenticate -e ssh.protocol -e mqtt.conack.val -e rtsp.response \
+      -e x509sat.printableString
   fi
 done
 

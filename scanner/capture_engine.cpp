@@ -243,7 +243,7 @@ void CaptureEngine::on_packet(const RawPacket& packet, std::uint64_t number) {
   if (now > last_expire_ + 10 || now < last_expire_) expire(now);
 }
 
-void CaptureEngine::append(Flow& flow, HalfStream& side, const DecodedPacket& p) {
+void CaptureEngine::append(HalfStream& side, const DecodedPacket& p) {
   if (side.closed || p.payload.empty()) return;
   std::uint32_t seq = p.seq + ((p.tcp_flags & tcp_flag::kSyn) ? 1u : 0u);
   if (!side.seq_known) {
@@ -266,7 +266,6 @@ void CaptureEngine::append(Flow& flow, HalfStream& side, const DecodedPacket& p)
   buffered_ += take;
   side.next_seq += static_cast<std::uint32_t>(fresh.size());
   if (side.data.size() >= side.cap) side.closed = true;
-  (void)flow;
 }
 
 void CaptureEngine::handle_tcp(const DecodedPacket& p, core::UnixSeconds now) {
@@ -300,7 +299,7 @@ void CaptureEngine::handle_tcp(const DecodedPacket& p, core::UnixSeconds now) {
   if (f->server < 0) f->server = static_cast<std::int8_t>(guess_server(key));
   HalfStream& side = f->side[sender];
   if (!f->done) {
-    append(*f, side, p);
+    append(side, p);
   }
   if (p.tcp_flags & tcp_flag::kFin) side.fin = side.closed = true;
   bool reset = (p.tcp_flags & tcp_flag::kRst) != 0;

@@ -108,7 +108,7 @@ class CaptureEngine {
   void issue(PacketIssue kind, std::uint64_t number);
   void handle_tcp(const DecodedPacket& p, core::UnixSeconds now);
   void handle_udp(const DecodedPacket& p, core::UnixSeconds now);
-  void append(Flow& flow, HalfStream& side, const DecodedPacket& p);
+  void append(HalfStream& side, const DecodedPacket& p);
   void analyze(Flow& flow, core::UnixSeconds now, bool final);
   void close(Flow& flow, core::UnixSeconds now);
   void emit(ProtocolFacts&& facts, const core::IpAddress& ip, std::uint16_t port,

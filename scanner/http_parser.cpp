@@ -72,7 +72,8 @@ std::optional<std::string_view> find_title(std::string_view body, bool& need_mor
   return core::trim(body.substr(gt + 1, std::min(close - gt - 1, kMaxTitleBytes)));
 }
 
-std::string lower_prefix(std::string_view version) {
+// "http" or "rtsp", from a status line's version.
+std::string protocol_of(std::string_view version) {
   return version.starts_with("RTSP") ? "rtsp" : "http";
 }
 
@@ -130,7 +131,7 @@ ParseOutcome parse_http_response(Bytes data) {
   std::string_view text = as_text(data);
   auto head = parse_http_head(text);
   if (!head || head->request) return out;
-  out.facts.protocol = head->status == 0 ? "http" : lower_prefix(head->version);
+  out.facts.protocol = head->status == 0 ? "http" : protocol_of(head->version);
   if (head->status == 0) return out;  // the status line is still on its way
   const std::string p = out.facts.protocol;
   ProtocolFacts& f = out.facts;

@@ -32,11 +32,6 @@ inline constexpr std::size_t kMaxHttpHeaders = 64;
 // nullopt when the text does not start like an HTTP or RTSP message.
 std::optional<HttpHead> parse_http_head(std::string_view text);
 
-struct ParseOutcome {
-  bool complete = false;  // enough seen: more bytes would add nothing
-  ProtocolFacts facts;    // empty protocol: not this protocol
-};
-
 // A server's first response (HTTP or RTSP; the protocol comes from the status line).
 ParseOutcome parse_http_response(Bytes data);
 // A client's first request: User-Agent, Host, and an Authorization: Basic credential.

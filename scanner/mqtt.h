@@ -8,7 +8,7 @@
 #include <string>
 
 #include "scanner/byte_reader.h"
-#include "scanner/http_parser.h"
+#include "scanner/protocol_facts.h"
 
 namespace citywatch::scanner {
 

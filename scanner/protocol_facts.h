@@ -45,6 +45,12 @@ struct ProtocolFacts {
   bool empty() const { return protocol.empty(); }
 };
 
+// What a stream parser returns: the facts so far, and whether more bytes could add to them.
+struct ParseOutcome {
+  bool complete = false;  // enough seen: more bytes would add nothing
+  ProtocolFacts facts;    // empty protocol: not this protocol
+};
+
 // "OpenSSH_8.2p1" -> ("OpenSSH", "8.2p1"); "Apache/2.4.3 (Fedora)" -> ("Apache", "2.4.3");
 // "lighttpd" -> ("lighttpd", "").
 std::pair<std::string, std::string> split_product(std::string_view text);

@@ -3,7 +3,7 @@
 #pragma once
 
 #include "scanner/byte_reader.h"
-#include "scanner/http_parser.h"
+#include "scanner/protocol_facts.h"
 
 namespace citywatch::scanner {
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "scanner/byte_reader.h"
-#include "scanner/http_parser.h"
+#include "scanner/protocol_facts.h"
 
 namespace citywatch::scanner {
 

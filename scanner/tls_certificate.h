@@ -10,7 +10,7 @@
 
 #include "core/time.h"
 #include "scanner/byte_reader.h"
-#include "scanner/http_parser.h"
+#include "scanner/protocol_facts.h"
 
 namespace citywatch::scanner {
 
