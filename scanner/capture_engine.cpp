@@ -454,8 +454,8 @@ void CaptureEngine::analyze(Flow& f, core::UnixSeconds now, bool final) {
   if (!complete) return;
   f.done = true;
   buffered_ -= std::min(buffered_, srv.data.size() + cli.data.size());
-  srv.data.clear();
-  cli.data.clear();
+  srv.release();
+  cli.release();
   srv.closed = cli.closed = true;
   if (!facts.empty()) {
     emit(std::move(facts), server_ip, server_port, core::Transport::kTcp,

@@ -122,14 +122,7 @@ void FlowTable::erase(Flow& flow) {
   }
   index_[i] = 0;
   unlink(slot);
-  for (auto& side : flow.side) {
-    // Large buffers go back to the allocator; small ones keep their capacity for reuse.
-    if (side.data.capacity() > 4096) {
-      std::string().swap(side.data);
-    } else {
-      side.data.clear();
-    }
-  }
+  for (auto& side : flow.side) side.release();
   free_.push_back(slot);
   --size_;
 }

@@ -30,6 +30,10 @@ FlowKey make_flow_key(const DecodedPacket& p, int& sender);
 // spread over the whole index.
 std::uint64_t hash_flow_key(const FlowKey& key);
 
+// Buffers up to this capacity stay with their slot for the next flow (no allocation per
+// flow); larger ones go back to the allocator, so idle slots hold at most this much.
+inline constexpr std::size_t kKeptBufferCapacity = 512;
+
 struct HalfStream {
   std::string data;  // the first bytes this side sent, contiguous from its first byte seen
   std::uint32_t next_seq = 0;
@@ -37,6 +41,13 @@ struct HalfStream {
   bool seq_known = false;
   bool closed = false;  // a hole, the byte cap, FIN or RST: nothing more is appended
   bool fin = false;
+  void release() {
+    if (data.capacity() > kKeptBufferCapacity) {
+      std::string().swap(data);
+    } else {
+      data.clear();
+    }
+  }
 };
 
 enum class AppProtocol : std::uint8_t {
