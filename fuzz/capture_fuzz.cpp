@@ -21,6 +21,7 @@
 #include "scanner/telnet.h"
 #include "scanner/tls_certificate.h"
 #include "scanner/tplink_smarthome.h"
+#include "scanner/vnc.h"
 
 namespace {
 
@@ -30,8 +31,8 @@ namespace sc = citywatch::scanner;
 void engine(Bytes data) {
   static const sc::CredentialMatcher list = [] {
     citywatch::core::Diagnostics diag;
-    return sc::CredentialMatcher::parse("productvendor,username,password\nA,admin,admin\n",
-                                        "fuzz", diag);
+    return sc::CredentialMatcher::parse("productvendor,username,password\nA,admin,admin\n", "fuzz",
+                                        diag);
   }();
   sc::CaptureOptions options;
   options.max_flows = 16;
@@ -40,7 +41,10 @@ void engine(Bytes data) {
   options.darknet = !data.empty() && (data[0] & 1);
   options.credentials = &list;
   sc::CaptureEngine e(options, [](citywatch::core::Observation&&) {});
-  e.begin_source("fuzz", data.empty() ? 1 : (data[0] >> 1) % 3 == 0 ? 1 : (data[0] >> 1) % 3 == 1 ? 113 : 0);
+  e.begin_source("fuzz", data.empty()              ? 1
+                         : (data[0] >> 1) % 3 == 0 ? 1
+                         : (data[0] >> 1) % 3 == 1 ? 113
+                                                   : 0);
   std::size_t pos = 1;
   std::uint64_t n = 0;
   while (pos + 2 <= data.size()) {
@@ -118,6 +122,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* bytes, size_t size) {
     }
     case 14:
       (void)sc::parse_tplink_smarthome(data, size % 2 == 0);
+      (void)sc::parse_rfb_greeting(data);
       break;
     case 15: {
       citywatch::core::Diagnostics diag;

@@ -16,6 +16,7 @@
 #include "scanner/telnet.h"
 #include "scanner/tls_certificate.h"
 #include "scanner/tplink_smarthome.h"
+#include "scanner/vnc.h"
 
 namespace citywatch::scanner {
 namespace {
@@ -107,6 +108,7 @@ AppProtocol detect(Flow& f, Bytes s, Bytes c) {
     return head->version.starts_with("RTSP") ? AppProtocol::kRtsp : AppProtocol::kHttp;
   }
   if (looks_like_ftp_greeting(s)) return AppProtocol::kFtp;
+  if (starts_with(s, "RFB ") && !parse_rfb_greeting(s).empty()) return AppProtocol::kVnc;
   if ((!s.empty() && s[0] == 0xff) || (!c.empty() && c[0] == 0xff) || port == 23 || port == 2323) {
     return AppProtocol::kTelnet;
   }
@@ -443,6 +445,10 @@ void CaptureEngine::analyze(Flow& f, core::UnixSeconds now, bool final) {
     case AppProtocol::kDnp3:
       facts = detect_dnp3(c);
       if (facts.empty()) facts = detect_dnp3(s);
+      complete = true;
+      break;
+    case AppProtocol::kVnc:
+      facts = parse_rfb_greeting(s);
       complete = true;
       break;
     case AppProtocol::kTplink:

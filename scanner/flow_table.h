@@ -63,6 +63,7 @@ enum class AppProtocol : std::uint8_t {
   kS7,
   kDnp3,
   kTplink,
+  kVnc,
   kUnrecognised,  // looked at enough bytes without recognising anything
 };
 

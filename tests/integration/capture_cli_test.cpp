@@ -243,7 +243,10 @@ TEST_F(CaptureCli, MiraiSourcesBecomeDevicesWithEvidence) {
 }
 
 // Live capture needs CAP_NET_RAW; this runs as root (CI does) and says so when it cannot.
-TEST_F(CaptureCli, LiveLoopbackCaptureStopsCleanlyOnSigterm) {
+class LiveCapture : public CaptureCli, public ::testing::WithParamInterface<int> {};
+
+TEST_P(LiveCapture, LoopbackCaptureStopsCleanlyOnSignalWithEverythingWritten) {
+  const int stop_signal = GetParam();
   if (::geteuid() != 0) GTEST_SKIP() << "live capture needs root or CAP_NET_RAW";
   int server = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
@@ -307,7 +310,7 @@ TEST_F(CaptureCli, LiveLoopbackCaptureStopsCleanlyOnSigterm) {
   ::close(accepted);
   ::close(server);
 
-  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  ASSERT_EQ(::kill(pid, stop_signal), 0);
   int status = 0;
   ASSERT_EQ(::waitpid(pid, &status, 0), pid);
   char buf[4096];
@@ -322,6 +325,11 @@ TEST_F(CaptureCli, LiveLoopbackCaptureStopsCleanlyOnSigterm) {
             std::string::npos)
       << services.out << err;
 }
+
+INSTANTIATE_TEST_SUITE_P(Signals, LiveCapture, ::testing::Values(SIGTERM, SIGINT),
+                         [](const ::testing::TestParamInfo<int>& param) {
+                           return std::string(param.param == SIGTERM ? "Sigterm" : "Sigint");
+                         });
 
 }  // namespace
 }  // namespace citywatch

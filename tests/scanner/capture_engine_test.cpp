@@ -370,6 +370,17 @@ TEST(CaptureEngine, HttpServerTitleAndBasicCredentialNeverKept) {
   EXPECT_EQ(all.find("fail2"), std::string::npos);
 }
 
+TEST(CaptureEngine, VncGreeting) {
+  CITYWATCH_REQUIRE_DATA(pcap, "pcap/vnc/vnc_scanner.pcap");
+  CaptureRun run = capture({pcap});
+  ASSERT_GE(run.count("vnc"), 1u);
+  for (const auto& o : run.observations) {
+    if (o.protocol != "vnc") continue;
+    EXPECT_EQ(o.port, 5900);
+    EXPECT_EQ(field(&o, "vnc.version"), "3.8");
+  }
+}
+
 TEST(CaptureEngine, EveryCaptureInSharedDataIsRead) {
   CITYWATCH_REQUIRE_DATA(root, "pcap");
   std::vector<std::string> files;
