@@ -72,6 +72,7 @@ int run(int argc, char** argv) {
   register_rules_command(commands);
   register_locate_command(commands);
   register_geodb_command(commands);
+  register_capture_command(commands);
 
   try {
     app.parse(argc, argv);

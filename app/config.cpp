@@ -309,7 +309,8 @@ core::Result<Config> parse_config(std::string_view text, const std::string& name
                       where_of(name, err.source()));
   }
   const toml::table& root = parsed.table();
-  CITYWATCH_TRY(check_keys(name, root, "", {"city", "database", "import", "geo", "risk"}));
+  CITYWATCH_TRY(
+      check_keys(name, root, "", {"city", "database", "import", "geo", "risk", "capture"}));
   Config config;
   auto base = std::filesystem::path(name).parent_path();
 
@@ -382,6 +383,32 @@ core::Result<Config> parse_config(std::string_view text, const std::string& name
     auto days = read_count(name, **risk, "gone_after_days", config.gone_after_days, 1, 3650);
     if (!days) return core::fail(days.error());
     config.gone_after_days = *days;
+  }
+
+  auto capture = section("capture");
+  if (!capture) return core::fail(capture.error());
+  if (*capture) {
+    CITYWATCH_TRY(check_keys(
+        name, **capture, "capture",
+        {"credentials_file", "max_flows", "stream_bytes", "flow_idle_seconds", "flush_seconds"}));
+    auto creds = read_string(name, **capture, "credentials_file", config.credentials_file);
+    if (!creds) return core::fail(creds.error());
+    config.credentials_file = resolve(base, *creds);
+    auto flows = read_count(name, **capture, "max_flows", config.capture_max_flows, 16, 16777216);
+    if (!flows) return core::fail(flows.error());
+    config.capture_max_flows = *flows;
+    auto bytes =
+        read_count(name, **capture, "stream_bytes", config.capture_stream_bytes, 256, 1048576);
+    if (!bytes) return core::fail(bytes.error());
+    config.capture_stream_bytes = *bytes;
+    auto idle = read_count(name, **capture, "flow_idle_seconds", config.capture_flow_idle_seconds,
+                           1, 86400);
+    if (!idle) return core::fail(idle.error());
+    config.capture_flow_idle_seconds = *idle;
+    auto flush =
+        read_count(name, **capture, "flush_seconds", config.capture_flush_seconds, 1, 86400);
+    if (!flush) return core::fail(flush.error());
+    config.capture_flush_seconds = *flush;
   }
   return config;
 }

@@ -29,6 +29,13 @@ struct Config {
   // empty: the shipped data (app/data_dir.h).
   std::string data_dir;
   std::size_t gone_after_days = 30;  // `findings sweep`: active findings not seen for this long
+
+  // [capture]
+  std::string credentials_file;           // default-credential CSV; empty: credentials not matched
+  std::size_t capture_max_flows = 65536;  // TCP flows followed at once
+  std::size_t capture_stream_bytes = 4096;  // bytes kept per direction of a flow
+  std::size_t capture_flow_idle_seconds = 120;
+  std::size_t capture_flush_seconds = 60;  // live capture: write what was seen this often
 };
 
 // Reads and validates a config file. Unknown keys are errors (a typo must not silently fall

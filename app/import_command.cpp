@@ -11,11 +11,10 @@
 #include <memory>
 
 #include "app/command.h"
+#include "app/ingest.h"
 #include "app/progress.h"
-#include "app/risk_pipeline.h"
 #include "core/json_writer.h"
 #include "db/store.h"
-#include "enrich/geolocator.h"
 
 namespace citywatch::app {
 namespace {
@@ -166,22 +165,9 @@ core::Result<int> run_import(const Config& config, const ImportRequest& request,
   auto log = spdlog::get("app");
   auto store = db::Store::open(config.database_path, false);
   if (!store) return core::fail(store.error());
-  // Rules and lists are validated before anything is read: a broken rule set stops the run.
-  auto pipeline = RiskPipeline::create(config, *store);
-  if (!pipeline) return core::fail(pipeline.error());
   core::SystemClock clock;
-  // Every device is located as it is stored; a broken geo setup stops the import before it
-  // starts rather than filling the database with unlocated devices.
-  auto geo = enrich::Geolocator::open(config.geo, clock);
-  if (!geo) return core::fail(geo.error());
-  if (!geo->has_city_database()) {
-    log->info(
-        "geo_no_database: devices are placed only by the prefix map, the municipal ranges and the "
-        "feeds' own geo columns; set [geo] city_mmdb to place the rest");
-  }
-  db::Locator locate = [&geo](const core::Observation& o, core::Location& out) {
-    geo->locate(o.ip, &o.geo, out);
-  };
+  auto ingest = Ingest::open(config, *store, clock);
+  if (!ingest) return core::fail(ingest.error());
   std::string reject_dir =
       config.reject_dir.empty() ? config.database_path + ".rejects" : config.reject_dir;
   int exit_code = 0;
@@ -204,46 +190,25 @@ core::Result<int> run_import(const Config& config, const ImportRequest& request,
       rejects.write(d, record);
     });
 
-    std::vector<core::Observation> chunk;
-    chunk.reserve(config.import_chunk_size);
-    std::optional<core::Error> store_error;
-    auto flush = [&]() {
-      if (chunk.empty() || store_error) return;
-      // Fingerprint before storing (device rows get vendor/model/type), assess after.
-      (*pipeline)->fingerprint(chunk, outcome.risk);
-      auto counts = store->write_chunk(chunk, *import_id, locate, clock.now());
-      if (!counts) {
-        store_error = counts.error();
-        return;
-      }
-      for (std::size_t i = 0; i < outcome.located.size(); ++i) {
-        outcome.located[i] += counts->by_in_city[i];
-      }
-      outcome.feed_disagreements += counts->feed_disagreements;
-      if (auto assessed = (*pipeline)->assess(chunk, outcome.risk); !assessed) {
-        store_error = assessed.error();
-        return;
-      }
-      outcome.totals.imported += counts->inserted;
-      outcome.totals.duplicates += counts->duplicates;
-      chunk.clear();
-    };
+    ObservationWriter writer(**ingest, *import_id, config.import_chunk_size);
     ProgressLine progress(std::string(scanner::to_string(request.kind)) + " " + outcome.path,
                           "records");
     scanner::ImportOptions options{request.report_type};
     auto result = scanner::import_file(
-        request.kind, path, options,
-        [&](core::Observation&& o) {
-          chunk.push_back(std::move(o));
-          if (chunk.size() >= config.import_chunk_size) flush();
-        },
-        diag,
+        request.kind, path, options, [&](core::Observation&& o) { writer.add(std::move(o)); }, diag,
         [&](const scanner::Progress& p) {
           progress.update(p.records, p.bytes_done, p.bytes_total);
         });
-    flush();
+    writer.flush();
     progress.finish();
-    if (store_error) {
+    outcome.totals.imported = writer.imported();
+    outcome.totals.duplicates = writer.duplicates();
+    outcome.risk = writer.risk();
+    for (std::size_t i = 0; i < outcome.located.size(); ++i) {
+      outcome.located[i] = writer.located(static_cast<core::InCity>(i));
+    }
+    outcome.feed_disagreements = writer.feed_disagreements();
+    if (const auto& store_error = writer.error()) {
       // The database refused a chunk (disk full, read-only, locked): committed chunks stay,
       // and re-running the import completes it without duplicates.
       (void)store->finish_import(*import_id, db::ImportStatus::kFailed, outcome.totals,

@@ -166,7 +166,7 @@ void Assessor::no_auth(const core::Observation& o, std::vector<Verdict>& out) {
 
   // MQTT: Shadowserver's anonymous-access reports and fields, Shodan's CONNACK code.
   if (is_mqtt(o)) {
-    const std::string* anon = o.field("anonymous_access");
+    const std::string* anon = any_field(o, {"anonymous_access", "mqtt.anonymous"});
     const std::string* code = any_field(o, {"code", "mqtt.code"});
     bool accepted = o.report_type.starts_with("scan_mqtt_anon") || truthy(anon);
     bool refused = falsy(anon);
@@ -324,19 +324,21 @@ void Assessor::default_password(const core::Observation& o, std::vector<Verdict>
   std::string who = upper_first(device_label(o.fingerprint, o));
   std::string proto = lower_proto(o);
 
-  // (a) passive: the capture engine saw a login with credentials on the default list.
-  if (const std::string* user = o.field("auth.default_credential")) {
-    const std::string* result = o.field("auth.login_result");
-    bool success = result && *result == "success";
-    bool failure = result && *result == "failure";
+  // (a) passive: the capture engine saw a login with credentials on the default list
+  // (docs/capture.md: default_credential names the matched entry, login its outcome).
+  const std::string* user = o.field("default_credential");
+  if (user && *user != "unchecked") {
+    const std::string* result = o.field("login");
+    bool success = result && *result == "accepted";
+    bool failure = result && *result == "rejected";
     if (failure) {
       secure(o, FindingKind::kDefaultPassword, "default-credential-seen", out);
     } else {
       core::Finding f = base(o, FindingKind::kDefaultPassword, "default-credential-seen",
                              success ? Severity::kCritical : Severity::kHigh,
                              success ? Confidence::kConfirmed : Confidence::kLikely);
-      f.sentence = who + ": a login with a well-known default username/password (user \"" +
-                   core::printable_excerpt(*user, 32) + "\") was seen in traffic to " +
+      f.sentence = who + ": a login with a well-known default username/password (list entry \"" +
+                   core::printable_excerpt(*user, 48) + "\") was seen in traffic to " +
                    port_text(o) + (success ? " and it succeeded" : "") + "; change the password.";
       out.push_back({std::move(f), true});
     }
@@ -518,7 +520,8 @@ void Assessor::infection(const core::Observation& o, std::vector<Verdict>& out) 
   // Capture-side detection (Mirai's SYN scan with sequence number = destination address).
   const std::string* mirai = o.field("mirai_scan");
   bool mirai_tag = std::find(o.tags.begin(), o.tags.end(), "mirai-scan") != o.tags.end();
-  if ((mirai && *mirai == "true") || mirai_tag) {
+  bool captured = o.source == core::Source::kCapture && family == "mirai";
+  if ((mirai && *mirai == "true") || mirai_tag || captured) {
     core::Finding f =
         base(o, FindingKind::kInfected, "mirai", Severity::kCritical, Confidence::kConfirmed);
     device_level(f);

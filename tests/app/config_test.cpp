@@ -112,5 +112,26 @@ TEST(Config, BadGeoValuesNameTheLine) {
   EXPECT_NE(error_at("mmdb = \"x\"\n").find("unknown key 'geo.mmdb'"), std::string::npos);
 }
 
+TEST(Config, CaptureSection) {
+  testing::TempDir dir;
+  testing::write_file(dir.file("c.toml"),
+                      "[capture]\ncredentials_file = \"creds/default.csv\"\nmax_flows = 1024\n"
+                      "stream_bytes = 8192\nflow_idle_seconds = 30\nflush_seconds = 5\n");
+  auto c = load_config(dir.file("c.toml"));
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->credentials_file, dir.file("creds/default.csv"));
+  EXPECT_EQ(c->capture_max_flows, 1024u);
+  EXPECT_EQ(c->capture_stream_bytes, 8192u);
+  EXPECT_EQ(c->capture_flow_idle_seconds, 30u);
+  EXPECT_EQ(c->capture_flush_seconds, 5u);
+  testing::write_file(dir.file("d.toml"), "[capture]\nmax_flows = 1\n");
+  auto d = load_config(dir.file("d.toml"));
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().where, dir.file("d.toml") + ":2");
+  auto example = load_config(testing::source_path("deploy/citywatch.example.toml"));
+  ASSERT_TRUE(example);
+  EXPECT_EQ(example->credentials_file, "");
+}
+
 }  // namespace
 }  // namespace citywatch::app

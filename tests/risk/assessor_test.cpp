@@ -112,8 +112,8 @@ TEST(Assessor, CapturedDefaultCredentialAndActiveCheck) {
   Assessor a(nullptr, nullptr, nullptr);
   auto o = service("telnet", 23);
   o.source = core::Source::kCapture;
-  o.fields.push_back({"auth.default_credential", "root"});
-  o.fields.push_back({"auth.login_result", "success"});
+  o.fields.push_back({"default_credential", "Mirai root"});
+  o.fields.push_back({"login", "accepted"});
   const auto& v = assess(o, a);
   const Verdict* d = find(v, core::FindingKind::kDefaultPassword, "default-credential-seen");
   ASSERT_NE(d, nullptr);
