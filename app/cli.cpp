@@ -70,6 +70,7 @@ int run(int argc, char** argv) {
   register_findings_command(commands);
   register_vulndb_command(commands);
   register_rules_command(commands);
+  register_scan_command(commands);
 
   try {
     app.parse(argc, argv);

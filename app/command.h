@@ -57,5 +57,6 @@ void register_list_commands(Commands& commands);
 void register_findings_command(Commands& commands);
 void register_vulndb_command(Commands& commands);
 void register_rules_command(Commands& commands);
+void register_scan_command(Commands& commands);
 
 }  // namespace citywatch::app

@@ -11,6 +11,26 @@
 
 namespace citywatch::app {
 
+// [scan]: active scanning (docs/scanning.md).
+struct ScanConfig {
+  std::string contact_url;             // in every probe's User-Agent
+  std::size_t rate = 1000;             // new connections per second, all targets
+  std::size_t network_rate = 100;      // new connections per second into one network
+  std::size_t network_prefix_v4 = 24;  // what "one network" is
+  std::size_t network_prefix_v6 = 48;
+  std::size_t max_in_flight = 2048;
+  std::size_t connect_timeout_ms = 3000;
+  std::size_t read_timeout_ms = 5000;
+  std::size_t udp_timeout_ms = 2000;
+  std::size_t conversation_timeout_ms = 15000;
+  std::size_t retries = 1;
+  std::size_t max_read_bytes = 262144;
+  std::size_t max_login_attempts = 3;       // per device, authorised scopes only
+  std::size_t max_scope_addresses = 65536;  // wider scopes need --allow-wide
+  std::string blocklist;                    // files of addresses/CIDRs never scanned
+  std::string opt_out;
+};
+
 struct Config {
   std::string city_name = "'s-Gravenhage";
   std::string city_code = "GM0518";
@@ -22,6 +42,7 @@ struct Config {
   // else the source tree's data/, else the installed share/citywatch.
   std::string data_dir;
   std::size_t gone_after_days = 30;  // `findings sweep`: active findings not seen for this long
+  ScanConfig scan;
 };
 
 // Reads and validates a config file. Unknown keys are errors (a typo must not silently fall

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "app/command.h"
+#include "app/observation_sink.h"
 #include "app/progress.h"
 #include "app/risk_pipeline.h"
 #include "core/json_writer.h"
@@ -166,42 +167,21 @@ core::Result<int> run_import(const Config& config, const ImportRequest& request,
       rejects.write(d, record);
     });
 
-    std::vector<core::Observation> chunk;
-    chunk.reserve(config.import_chunk_size);
-    std::optional<core::Error> store_error;
-    auto flush = [&]() {
-      if (chunk.empty() || store_error) return;
-      // Fingerprint before storing (device rows get vendor/model/type), assess after.
-      (*pipeline)->fingerprint(chunk, outcome.risk);
-      auto counts = store->write_chunk(chunk, *import_id);
-      if (!counts) {
-        store_error = counts.error();
-        return;
-      }
-      if (auto assessed = (*pipeline)->assess(chunk, outcome.risk); !assessed) {
-        store_error = assessed.error();
-        return;
-      }
-      outcome.totals.imported += counts->inserted;
-      outcome.totals.duplicates += counts->duplicates;
-      chunk.clear();
-    };
+    ObservationSink sink(*store, **pipeline, *import_id, config.import_chunk_size);
     ProgressLine progress(std::string(scanner::to_string(request.kind)) + " " + outcome.path,
                           "records");
     scanner::ImportOptions options{request.report_type};
     auto result = scanner::import_file(
-        request.kind, path, options,
-        [&](core::Observation&& o) {
-          chunk.push_back(std::move(o));
-          if (chunk.size() >= config.import_chunk_size) flush();
-        },
-        diag,
+        request.kind, path, options, [&](core::Observation&& o) { sink.add(std::move(o)); }, diag,
         [&](const scanner::Progress& p) {
           progress.update(p.records, p.bytes_done, p.bytes_total);
         });
-    flush();
+    sink.flush();
     progress.finish();
-    if (store_error) {
+    outcome.totals.imported = sink.inserted();
+    outcome.totals.duplicates = sink.duplicates();
+    outcome.risk = sink.risk();
+    if (const auto& store_error = sink.error()) {
       // The database refused a chunk (disk full, read-only, locked): committed chunks stay,
       // and re-running the import completes it without duplicates.
       (void)store->finish_import(*import_id, db::ImportStatus::kFailed, outcome.totals,

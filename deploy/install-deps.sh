@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages citywatch needs. Usage: deploy/install-deps.sh [build|test|ci]
 #   build: compiler, CMake and the libraries (enough to build and run citywatch)
-#   test:  build + what the tests start for real (nmap, sqlite3, python3)
+#   test:  build + what the tests start for real (nmap, sqlite3, python3, and the device zoo:
+#          mosquitto, busybox-static, snmpd, snmp)
 #   ci:    test + clang for the fuzz targets
 # Runs apt only when something is missing; uses sudo when not root.
 set -euo pipefail
@@ -10,7 +11,7 @@ build_pkgs=(g++ cmake make pkg-config libpcap-dev libcurl4-openssl-dev libmaxmin
   libsqlite3-dev libspdlog-dev libsimdjson-dev nlohmann-json3-dev libcli11-dev
   libtomlplusplus-dev libcpp-httplib-dev libsodium-dev libexpat1-dev zlib1g-dev libssl-dev
   libgtest-dev libgmock-dev)
-test_pkgs=(nmap sqlite3 python3)
+test_pkgs=(nmap sqlite3 python3 mosquitto busybox-static snmpd snmp)
 ci_pkgs=(clang-14 libclang-rt-14-dev)
 
 want=("${build_pkgs[@]}")
