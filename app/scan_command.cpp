@@ -286,6 +286,7 @@ core::Result<int> run_scan(const Config& config, const ScanRequest& request, Out
       });
   progress.finish();
   if (!result) return core::fail(result.error());
+  double probe_seconds = result->seconds;
 
   // 3. Login checks, authorised scopes only: round k tries each open service's k-th credential.
   std::uint64_t login_attempts = 0, logins_accepted = 0;
@@ -429,7 +430,10 @@ core::Result<int> run_scan(const Config& config, const ScanRequest& request, Out
         .field("login_attempts", static_cast<std::int64_t>(login_attempts))
         .field("logins_accepted", static_cast<std::int64_t>(logins_accepted))
         .field("seconds", seconds)
-        .field("ports_per_second", seconds > 0 ? static_cast<double>(targets) / seconds : 0.0);
+        .field("ports_per_second", seconds > 0 ? static_cast<double>(targets) / seconds : 0.0)
+        .field("probe_seconds", probe_seconds)
+        .field("probe_ports_per_second",
+               probe_seconds > 0 ? static_cast<double>(result->finished) / probe_seconds : 0.0);
     w.key("outcomes").raw(totals.outcomes_json);
     w.key("findings")
         .begin_object()

@@ -618,7 +618,10 @@ std::pair<std::string, std::string> product_version(std::string_view server) {
     }
     pos = end + 1;
   }
-  return {};
+  // No token states a version ("dcs-lig-httpd", "App-webs/"): the first one names the product.
+  std::string_view first = server.substr(0, server.find(' '));
+  while (!first.empty() && first.back() == '/') first.remove_suffix(1);
+  return {std::string(first), {}};
 }
 
 std::string_view protocol_name(Protocol p) {

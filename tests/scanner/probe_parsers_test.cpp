@@ -125,7 +125,9 @@ TEST(ProbeParsers, ProductAndVersionFromServerStrings) {
   EXPECT_EQ(product_version("UPnP/Tomato 1.28.7500 MIPSR2Toastman-RT K26 USB Ext UPnP/1.0 "
                             "MiniUPnPd/1.6"),
             (std::pair<std::string, std::string>{"MiniUPnPd", "1.6"}));
-  EXPECT_EQ(product_version("dcs-lig-httpd").first, "");
+  EXPECT_EQ(product_version("dcs-lig-httpd"),
+            (std::pair<std::string, std::string>{"dcs-lig-httpd", ""}));
+  EXPECT_EQ(product_version("App-webs/").first, "App-webs");
 }
 
 TEST(ProbeDialogs, MqttProbeConnectsWithoutCredentialsAndSaysGoodbye) {

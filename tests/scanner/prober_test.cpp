@@ -7,6 +7,9 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -254,6 +257,84 @@ TEST(Prober, NoNetworkSeesMoreThanItsRate) {
     }
     EXPECT_LE(worst, 13u);  // the rate, plus the one token a bucket starts with
   }
+}
+
+// A self-signed certificate made for the test, served by an OpenSSL server thread.
+TEST(Prober, HttpsReadsTheCertificateAndTheHeaders) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  ASSERT_NE(key, nullptr);
+  X509* cert = X509_new();
+  ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert), 0);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 3600);
+  X509_set_pubkey(cert, key);
+  X509_NAME* name = X509_get_subject_name(cert);
+  auto add = [name](const char* field, const char* value) {
+    X509_NAME_add_entry_by_txt(name, field, MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>(value), -1, -1, 0);
+  };
+  add("CN", "IPC");
+  add("O", "Hikvision");
+  X509_set_issuer_name(cert, name);
+  X509_sign(cert, key, EVP_sha256());
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  SSL_CTX_use_certificate(ctx, cert);
+  SSL_CTX_use_PrivateKey(ctx, key);
+  TestServer tls("127.91.3.1", [ctx](int c) {
+    SSL* ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, c);
+    if (SSL_accept(ssl) == 1) {
+      char buf[1024];
+      (void)SSL_read(ssl, buf, sizeof buf);
+      std::string r = "HTTP/1.1 200 OK\r\nServer: App-webs/\r\nContent-Length: 0\r\n\r\n";
+      SSL_write(ssl, r.data(), static_cast<int>(r.size()));
+      SSL_shutdown(ssl);
+    }
+    SSL_free(ssl);
+  });
+  Prober p(fast());
+  auto r = run(p, {req("127.91.3.1", tls.port(), Protocol::kHttps)});
+  SSL_CTX_free(ctx);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].outcome, Outcome::kAnswered) << r[0].detail;
+  auto o = to_observation(r[0]);
+  ASSERT_TRUE(o);
+  EXPECT_EQ(o->protocol, "https");
+  ASSERT_NE(o->field("ssl.cert.subject.O"), nullptr);
+  EXPECT_EQ(*o->field("ssl.cert.subject.O"), "Hikvision");
+  EXPECT_EQ(*o->field("ssl.cert.issuer.CN"), "IPC");
+  EXPECT_EQ(*o->field("http.server"), "App-webs/");
+}
+
+TEST(Prober, Ipv6Targets) {
+  int fd = ::socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in6 a{};
+  a.sin6_family = AF_INET6;
+  a.sin6_addr = in6addr_loopback;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
+    ::close(fd);
+    GTEST_SKIP() << "no IPv6 loopback on this machine (::1 cannot be bound)";
+  }
+  ASSERT_EQ(::listen(fd, 4), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  std::thread server([fd] {
+    int c = ::accept(fd, nullptr, nullptr);
+    (void)!::write(c, "SSH-2.0-dropbear_2019.78\r\n", 26);
+    char buf[64];
+    pollfd p{c, POLLIN, 0};
+    if (::poll(&p, 1, 2000) > 0) (void)!::read(c, buf, sizeof buf);
+    ::close(c);
+  });
+  Prober p(fast());
+  auto r = run(p, {req("::1", ntohs(a.sin6_port), Protocol::kSsh)});
+  server.join();
+  ::close(fd);
+  ASSERT_EQ(r.size(), 1u);
+  EXPECT_EQ(r[0].outcome, Outcome::kAnswered);
+  EXPECT_EQ(r[0].report.product, "dropbear");
 }
 
 }  // namespace

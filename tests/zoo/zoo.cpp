@@ -11,8 +11,9 @@
 //       starts everything, waits until each service answers a probe (never a sleep), writes
 //       DIR/zoo.scope (authorised) and DIR/zoo-observe.scope, prints "READY DIR/zoo.scope" and
 //       serves until stdin closes or SIGTERM/SIGINT; then stops its daemons. --scale N adds N
-//       endpoints on 127.78.0.0/16 for the benchmark (DIR/bench.scope, DIR/bench-truth.json)
-//       and records, per /24, the most connections any one second brought (DIR/rate.json).
+//       endpoints on 127.78.0.0/16 for the benchmark instead of the zoo (DIR/bench.scope,
+//       DIR/bench-truth.json, DIR/bench-hosts.txt) and records, per /24, the most connections
+//       any one second brought (DIR/rate.json).
 //   citywatch-zoo fake-login --banner B --login-prompt P --user U --password P --prompt S --log F
 //       the login program busybox telnetd runs: no real account is involved.
 //
@@ -664,44 +665,51 @@ int run_zoo(int argc, char** argv) {
       {Kind::kResetter, net + "52", 21, false, "", "bad-resetter"},
       {Kind::kSilent, net + "53", 8080, false, "", "bad-silent"},
   };
-  std::string bench_truth;
   if (scale > 0) {
+    // The benchmark herd replaces the zoo: the tests may use 127.77.0.0/24 at the same time.
+    eps.clear();
+    daemons = false;
     // The benchmark herd on 127.78.0.0/16: a mix of the zoo's own kinds on their usual ports.
     struct Mix {
       Kind kind;
       int port;
       const char* banner;
-      const char* product;
+      const char* names;  // what a tool may call it (any one), '|'-separated
       const char* version;
     };
     static const Mix kMix[] = {
-        {Kind::kHttpCamera, 80, "", "dcs-lig-httpd", ""},
-        {Kind::kRtspVlc, 554, "", "VLC", "3.0.12"},
+        {Kind::kHttpCamera, 80, "", "dcs-lig-httpd|D-Link", ""},
+        {Kind::kRtspVlc, 554, "", "VLC|VideoLAN", "3.0.12"},
         {Kind::kSshBanner, 22, "SSH-2.0-OpenSSH_8.2p1 Ubuntu-4ubuntu0.1\r\n", "OpenSSH", "8.2p1"},
         {Kind::kSshBanner, 22, "SSH-2.0-dropbear_2019.78\r\n", "dropbear", "2019.78"},
-        {Kind::kModbusSchneider, 502, "", "Schneider Electric", "2.6"},
+        {Kind::kModbusSchneider, 502, "", "Schneider", "2.6"},
         {Kind::kTelnetBanner, 23,
          "\xff\xfd\x18\xff\xfd\x20\xff\xfd\x23\xff\xfd\x27\r\n\r\nOpenBSD/i386 (oof) "
          "(ttyp2)\r\n\r\nlogin: ",
          "OpenBSD", ""},
     };
-    bench_truth = "[\n";
+    std::string truth = "[\n";
+    std::string scope = "# the benchmark herd (citywatch-zoo --scale " + std::to_string(scale) +
+                        "): each endpoint with its one port\nname = bench\nmode = observe\n";
+    std::string hosts;
     for (int i = 0; i < scale; ++i) {
       const Mix& m = kMix[static_cast<std::size_t>(i) % (sizeof kMix / sizeof kMix[0])];
       std::string ip = "127.78." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1);
       eps.push_back({m.kind, ip, m.port, false, m.banner, ""});
-      bench_truth += std::string(i ? ",\n" : "") + "{\"ip\": \"" + ip +
-                     "\", \"port\": " + std::to_string(m.port) + ", \"product\": \"" + m.product +
-                     "\", \"version\": \"" + m.version + "\"}";
+      std::string names = "\"" + std::string(m.names) + "\"";
+      for (std::size_t p = names.find('|'); p != std::string::npos; p = names.find('|', p)) {
+        names.replace(p, 1, "\", \"");
+      }
+      truth += std::string(i ? ",\n" : "") + "{\"ip\": \"" + ip +
+               "\", \"port\": " + std::to_string(m.port) + ", \"names\": [" + names +
+               "], \"version\": \"" + m.version + "\"}";
+      scope += ip + " ports=" + std::to_string(m.port) + "\n";
+      hosts += ip + "\n";
     }
-    bench_truth += "\n]\n";
-    write_text(dir + "/bench-truth.json", bench_truth);
-    std::string last = "127.78." + std::to_string((scale - 1) / 250) + ".0/24";
-    write_text(dir + "/bench.scope",
-               "# the benchmark herd (citywatch-zoo --scale " + std::to_string(scale) +
-                   ")\nname = bench\nmode = observe\nports = 22,23,80,502,554\n127.78.0.0/" +
-                   std::string(scale > 250 ? "16" : "24") + "\n");
-    (void)last;
+    truth += "\n]\n";
+    write_text(dir + "/bench-truth.json", truth);
+    write_text(dir + "/bench.scope", scope);
+    write_text(dir + "/bench-hosts.txt", hosts);
   }
 
   Logs logs{dir + "/logs", {}};
@@ -850,7 +858,7 @@ int run_zoo(int argc, char** argv) {
              "# The same zoo, observe only: no credential of any kind may be presented.\n"
              "name = zoo-observe\nmode = observe\nports = " +
                  ports + "\n127.77.0.0/26\n");
-  std::printf("READY %s/zoo.scope\n", dir.c_str());
+  std::printf("READY %s/%s\n", dir.c_str(), scale > 0 ? "bench.scope" : "zoo.scope");
   std::fflush(stdout);
 
   // Serve until stdin closes (the test fixture's pipe) or a signal.
