@@ -285,7 +285,12 @@ core::Result<int> run_scan(const Config& config, const ScanRequest& request, Out
         progress.update(s.finished, s.finished, plan->estimated_targets());
       });
   progress.finish();
-  if (!result) return core::fail(result.error());
+  // A run that cannot go on is recorded as failed, so it never becomes a delta's baseline.
+  auto abandon = [&](const core::Error& e) -> core::Result<int> {
+    (void)runs.finish_run(*run_id, "failed", {}, clock.now());
+    return core::fail(e);
+  };
+  if (!result) return abandon(result.error());
   double probe_seconds = result->seconds;
 
   // 3. Login checks, authorised scopes only: round k tries each open service's k-th credential.
@@ -310,12 +315,21 @@ core::Result<int> run_scan(const Config& config, const ScanRequest& request, Out
       c.credentials = credentials_for(risk_data->credentials, {}, "snmp", sc.max_login_attempts);
       candidates.push_back(std::move(c));
     }
+    // One attempt per device per round, so a device never sees two logins at once, never more
+    // than max_login_attempts in all, and none after the first one that got in.
     std::map<core::IpAddress, std::size_t> budget;
-    for (std::size_t round = 0; round < sc.max_login_attempts; ++round) {
+    std::set<core::IpAddress> got_in;
+    while (true) {
       std::vector<scanner::ProbeRequest> requests;
+      std::set<core::IpAddress> this_round;
       for (std::size_t i = 0; i < candidates.size(); ++i) {
         LoginCandidate& c = candidates[i];
         if (!c.open || c.next >= c.credentials.size()) continue;
+        if (got_in.contains(c.ip)) {
+          c.open = false;
+          continue;
+        }
+        if (!this_round.insert(c.ip).second) continue;
         auto [it, inserted] = budget.try_emplace(c.ip, sc.max_login_attempts);
         if (it->second == 0) {
           c.open = false;
@@ -346,7 +360,8 @@ core::Result<int> run_scan(const Config& config, const ScanRequest& request, Out
           ++logins_accepted;
           c.result = lr;
           c.matched = r.request.credential->label;
-          c.open = false;  // stop at the first success
+          c.open = false;  // stop at the first success, on this device altogether
+          got_in.insert(c.ip);
           if (!c.observation) {
             // SNMP: the answer itself is the observation (sysDescr), the community stays out.
             r.report.login = scanner::LoginResult::kNone;
@@ -360,7 +375,7 @@ core::Result<int> run_scan(const Config& config, const ScanRequest& request, Out
           c.open = false;  // cannot tell: do not keep knocking
         }
       });
-      if (!round_result) return core::fail(round_result.error());
+      if (!round_result) return abandon(round_result.error());
     }
     for (auto& c : candidates) {
       if (!c.observation) continue;

@@ -164,6 +164,7 @@ struct Prober::Impl {
   std::priority_queue<Timer, std::vector<Timer>, std::greater<>> timers;
   std::map<NetKey, NetQueue> nets;
   std::deque<NetKey> ring;  // networks with pending requests
+  TimePoint last_sweep{};
   std::size_t window_used = 0;
   bool source_done = false;
   TokenBucket global;
@@ -180,6 +181,7 @@ struct Prober::Impl {
 
   // ------------------------------------------------------------------ scheduling
   void fill_window() {
+    forget_idle_networks();
     while (!source_done && window_used < opt.window) {
       ProbeRequest r;
       if (!source->next(r)) {
@@ -188,6 +190,22 @@ struct Prober::Impl {
       }
       ++stats.pulled;
       enqueue(std::move(r), 0);
+    }
+  }
+
+  // Networks with nothing pending whose bucket has refilled are the same as new ones: drop them
+  // so a scan of many networks keeps bounded state.
+  void forget_idle_networks() {
+    if (nets.size() < 2 * ring.size() + 4096) return;
+    TimePoint now = SteadyClock::now();
+    if (now - last_sweep < milliseconds(100)) return;
+    last_sweep = now;
+    for (auto it = nets.begin(); it != nets.end();) {
+      if (!it->second.in_ring && it->second.bucket.ready(now)) {
+        it = nets.erase(it);
+      } else {
+        ++it;
+      }
     }
   }
 
@@ -226,8 +244,9 @@ struct Prober::Impl {
           q.attempts.pop_front();
           --window_used;
           if (q.pending.empty()) {
+            // Kept with its bucket: a target for this network arriving a moment later must
+            // still wait its turn. forget_idle_networks() drops it once the bucket is full.
             q.in_ring = false;
-            nets.erase(key);  // the bucket is full again by the next time we see this network
           } else {
             ring.push_back(key);
           }

@@ -194,6 +194,41 @@ TEST(ProbeDialogs, HttpBasicLoginReadsTheStatus) {
   EXPECT_EQ(base64("a"), "YQ==");
 }
 
+TEST(ProbeDialogs, FtpLoginFollowsTheReplyCodes) {
+  LoginCredential c{"ftp", "ftp", "ftp / ftp (ftp) / user \"ftp\""};
+  auto d = make_login_dialog(Protocol::kFtp, {}, {}, c);
+  EXPECT_EQ(d->on_data("220 NetBSD FTP server ready.\r\n").data, "USER ftp\r\n");
+  EXPECT_EQ(d->on_data("331 Password required\r\n").data, "PASS ftp\r\n");
+  Step s = d->on_data("530 Login incorrect.\r\n");
+  EXPECT_EQ(s.action, Step::Action::kDone);
+  EXPECT_EQ(s.data, "QUIT\r\n");
+  EXPECT_EQ(d->report().login, LoginResult::kRejected);
+  auto ok = make_login_dialog(Protocol::kFtp, {}, {}, c);
+  ok->on_data("220 ready\r\n");
+  ok->on_data("331 Password required\r\n");
+  ok->on_data("230 User logged in\r\n");
+  EXPECT_EQ(ok->report().login, LoginResult::kAccepted);
+}
+
+TEST(ProbeDialogs, RtspLoginGoesStraightToDescribe) {
+  LoginCredential c{"admin", "admin", "dahua"};
+  auto d = make_login_dialog(Protocol::kRtsp, {*core::IpAddress::parse("127.0.0.1"), 554}, {}, c);
+  std::string open = d->opening();
+  EXPECT_TRUE(open.starts_with("DESCRIBE rtsp://127.0.0.1:554/ RTSP/1.0"));
+  EXPECT_NE(open.find("Authorization: Basic YWRtaW46YWRtaW4=\r\n"), std::string::npos);
+  d->on_data("RTSP/1.0 401 Unauthorized\r\nCSeq: 2\r\nWWW-Authenticate: Basic realm=\"x\"\r\n\r\n");
+  EXPECT_EQ(d->report().login, LoginResult::kRejected);
+}
+
+TEST(ProbeDialogs, MqttLoginPresentsTheCredential) {
+  LoginCredential c{"admin", "public", "x"};
+  auto d = make_login_dialog(Protocol::kMqtt, {}, {}, c);
+  std::string connect = d->opening();
+  EXPECT_EQ(static_cast<std::uint8_t>(connect[9]) & 0xC0, 0xC0);
+  d->on_data(bytes({0x20, 0x02, 0x00, 0x05}));
+  EXPECT_EQ(d->report().login, LoginResult::kRejected);
+}
+
 TEST(ProbeDialogs, SnmpIsNeverProbedWithoutACredential) {
   EXPECT_EQ(make_probe_dialog(Protocol::kSnmp, {}, {}), nullptr);
 }
