@@ -9,6 +9,8 @@
 #include <set>
 #include <string_view>
 
+#include "scanner/probe_dialogs.h"
+
 namespace citywatch::app {
 namespace {
 
@@ -265,8 +267,8 @@ core::Result<Config> parse_config(std::string_view text, const std::string& name
         check_keys(name, t, "scan",
                    {"contact_url", "rate", "network_rate", "network_prefix_v4", "network_prefix_v6",
                     "max_in_flight", "connect_timeout_ms", "read_timeout_ms", "udp_timeout_ms",
-                    "conversation_timeout_ms", "retries", "max_read_bytes", "max_login_attempts",
-                    "max_scope_addresses", "blocklist", "opt_out"}));
+                    "conversation_timeout_ms", "protocol_timeouts_ms", "retries", "max_read_bytes",
+                    "max_login_attempts", "max_scope_addresses", "blocklist", "opt_out"}));
     ScanConfig& sc = config.scan;
     auto contact = read_string(name, t, "contact_url", sc.contact_url);
     if (!contact) return core::fail(contact.error());
@@ -300,6 +302,26 @@ core::Result<Config> parse_config(std::string_view text, const std::string& name
       auto v = read_count(name, t, c.key, *c.out, c.min, c.max);
       if (!v) return core::fail(v.error());
       *c.out = *v;
+    }
+    if (const toml::node* node = t.get("protocol_timeouts_ms")) {
+      const toml::table* per = node->as_table();
+      if (!per) {
+        return config_error(name, *node,
+                            "protocol_timeouts_ms must be a table, e.g. { telnet = 8000 }");
+      }
+      for (const auto& [proto, value] : *per) {
+        if (!scanner::parse_protocol(proto.str())) {
+          return config_error(name, value,
+                              "unknown protocol '" + std::string(proto.str()) +
+                                  "' in protocol_timeouts_ms (telnet, ftp, ssh, smtp, http, "
+                                  "https, tr-069, rtsp, mqtt, modbus, ssdp, coap, bacnet, snmp)");
+        }
+        auto ms = value.value_exact<std::int64_t>();
+        if (!ms || *ms < 10 || *ms > 120000) {
+          return config_error(name, value, "a protocol timeout must be 10 to 120000 ms");
+        }
+        sc.protocol_timeouts_ms[std::string(proto.str())] = static_cast<std::size_t>(*ms);
+      }
     }
     for (auto [key, out] :
          {std::pair{"blocklist", &sc.blocklist}, std::pair{"opt_out", &sc.opt_out}}) {

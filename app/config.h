@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,9 @@ struct ScanConfig {
   std::size_t read_timeout_ms = 5000;
   std::size_t udp_timeout_ms = 2000;
   std::size_t conversation_timeout_ms = 15000;
+  // Per protocol ("telnet", "http", "snmp", ...): the wait for an answer instead of
+  // read_timeout_ms / udp_timeout_ms.
+  std::map<std::string, std::size_t> protocol_timeouts_ms;
   std::size_t retries = 1;
   std::size_t max_read_bytes = 262144;
   std::size_t max_login_attempts = 3;       // per device, authorised scopes only

@@ -249,6 +249,11 @@ core::Result<int> run_scan(const Config& config, const ScanRequest& request, Out
   popt.udp_timeout_ms = static_cast<int>(sc.udp_timeout_ms);
   popt.conversation_ms = static_cast<int>(sc.conversation_timeout_ms);
   popt.retries = static_cast<int>(sc.retries);
+  for (const auto& [name, ms] : sc.protocol_timeouts_ms) {
+    if (auto p = scanner::parse_protocol(name)) {
+      popt.answer_timeout_ms[static_cast<std::size_t>(*p)] = static_cast<int>(ms);
+    }
+  }
   popt.max_read_bytes = sc.max_read_bytes;
   popt.dialog.user_agent = user_agent(sc);
   scanner::Prober prober(popt, &clock);

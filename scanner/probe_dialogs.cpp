@@ -660,6 +660,14 @@ std::string_view protocol_name(Protocol p) {
   return "unknown";
 }
 
+std::optional<Protocol> parse_protocol(std::string_view name) {
+  for (std::size_t i = 0; i < kProtocolCount; ++i) {
+    auto p = static_cast<Protocol>(i);
+    if (protocol_name(p) == name) return p;
+  }
+  return std::nullopt;
+}
+
 std::optional<Protocol> protocol_for_port(std::uint16_t port, core::Transport transport) {
   if (transport == core::Transport::kUdp) {
     switch (port) {

@@ -38,7 +38,9 @@ enum class Protocol : std::uint8_t {
   kBacnet,
   kSnmp,
 };
+inline constexpr std::size_t kProtocolCount = static_cast<std::size_t>(Protocol::kSnmp) + 1;
 std::string_view protocol_name(Protocol p);  // the observation's protocol: "http", "ssdp", ...
+std::optional<Protocol> parse_protocol(std::string_view name);
 // The probe for a port: well-known IoT ports by number, other TCP ports get kBanner, other UDP
 // ports nullopt (no generic UDP probe exists).
 std::optional<Protocol> protocol_for_port(std::uint16_t port, core::Transport transport);

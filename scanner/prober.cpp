@@ -375,7 +375,7 @@ struct Prober::Impl {
       c.phase = Phase::kTalking;
       queue_send(slot, c.dialog->opening());
       watch(slot, EPOLLIN | (pending_tx(c) ? EPOLLOUT : 0u));
-      arm(slot, now + milliseconds(opt.udp_timeout_ms));
+      arm(slot, now + milliseconds(answer_ms(c.request.protocol, opt.udp_timeout_ms)));
       flush(slot);
       return;
     }
@@ -384,6 +384,11 @@ struct Prober::Impl {
   }
 
   static bool pending_tx(const Conn& c) { return c.tx_off < c.tx.size(); }
+
+  int answer_ms(Protocol p, int general) const {
+    int v = opt.answer_timeout_ms[static_cast<std::size_t>(p)];
+    return v > 0 ? v : general;
+  }
 
   void queue_send(std::uint32_t slot, std::string data) {
     Conn& c = conns[slot];
@@ -444,7 +449,10 @@ struct Prober::Impl {
         return;
       case Step::Action::kSend:
         queue_send(slot, std::move(step.data));
-        if (flush(slot)) arm(slot, SteadyClock::now() + milliseconds(opt.read_timeout_ms));
+        if (flush(slot)) {
+          arm(slot, SteadyClock::now() +
+                        milliseconds(answer_ms(c.request.protocol, opt.read_timeout_ms)));
+        }
         return;
       case Step::Action::kDone:
         c.closing = true;
@@ -471,7 +479,8 @@ struct Prober::Impl {
       }
       SSL_set_connect_state(c.ssl);
       c.phase = Phase::kTls;
-      arm(slot, SteadyClock::now() + milliseconds(opt.read_timeout_ms));
+      arm(slot,
+          SteadyClock::now() + milliseconds(answer_ms(c.request.protocol, opt.read_timeout_ms)));
       handshake(slot);
       return;
     }
@@ -520,7 +529,10 @@ struct Prober::Impl {
     Conn& c = conns[slot];
     c.phase = Phase::kTalking;
     queue_send(slot, c.dialog->opening());
-    if (flush(slot)) arm(slot, SteadyClock::now() + milliseconds(opt.read_timeout_ms));
+    if (flush(slot)) {
+      arm(slot,
+          SteadyClock::now() + milliseconds(answer_ms(c.request.protocol, opt.read_timeout_ms)));
+    }
   }
 
   void on_readable(std::uint32_t slot) {

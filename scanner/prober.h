@@ -11,6 +11,7 @@
 // A Prober is used by one thread; run() may be called again for another batch.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -70,7 +71,10 @@ struct ProberOptions {
   int read_timeout_ms = 5000;   // connected, waiting for the first byte
   int udp_timeout_ms = 2000;    // per UDP attempt
   int conversation_ms = 15000;  // hard cap from connect to close
-  int retries = 1;              // extra attempts after a timeout or an unreachable host
+  // Per protocol (index: Protocol), the wait for an answer instead of read_timeout_ms (TCP) or
+  // udp_timeout_ms (UDP); 0: the general one. Slow embedded telnet daemons, fast HTTP.
+  std::array<int, kProtocolCount> answer_timeout_ms{};
+  int retries = 1;  // extra attempts after a timeout or an unreachable host
   std::uint64_t max_read_bytes = 256 * 1024;
   std::size_t window = 65536;  // targets held ahead, spread over their networks
   DialogOptions dialog;
