@@ -73,6 +73,7 @@ int run(int argc, char** argv) {
   register_locate_command(commands);
   register_geodb_command(commands);
   register_capture_command(commands);
+  register_scan_command(commands);
 
   try {
     app.parse(argc, argv);

@@ -61,5 +61,6 @@ void register_rules_command(Commands& commands);
 void register_locate_command(Commands& commands);
 void register_geodb_command(Commands& commands);
 void register_capture_command(Commands& commands);
+void register_scan_command(Commands& commands);
 
 }  // namespace citywatch::app

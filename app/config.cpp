@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/data_dir.h"
+#include "scanner/probe_dialogs.h"
 
 namespace citywatch::app {
 namespace {
@@ -310,7 +311,7 @@ core::Result<Config> parse_config(std::string_view text, const std::string& name
   }
   const toml::table& root = parsed.table();
   CITYWATCH_TRY(
-      check_keys(name, root, "", {"city", "database", "import", "geo", "risk", "capture"}));
+      check_keys(name, root, "", {"city", "database", "import", "geo", "risk", "capture", "scan"}));
   Config config;
   auto base = std::filesystem::path(name).parent_path();
 
@@ -409,6 +410,78 @@ core::Result<Config> parse_config(std::string_view text, const std::string& name
         read_count(name, **capture, "flush_seconds", config.capture_flush_seconds, 1, 86400);
     if (!flush) return core::fail(flush.error());
     config.capture_flush_seconds = *flush;
+  }
+
+  auto scan = section("scan");
+  if (!scan) return core::fail(scan.error());
+  if (*scan) {
+    const toml::table& t = **scan;
+    CITYWATCH_TRY(
+        check_keys(name, t, "scan",
+                   {"contact_url", "rate", "network_rate", "network_prefix_v4", "network_prefix_v6",
+                    "max_in_flight", "connect_timeout_ms", "read_timeout_ms", "udp_timeout_ms",
+                    "conversation_timeout_ms", "protocol_timeouts_ms", "retries", "max_read_bytes",
+                    "max_login_attempts", "max_scope_addresses", "blocklist", "opt_out"}));
+    ScanConfig& sc = config.scan;
+    auto contact = read_string(name, t, "contact_url", sc.contact_url);
+    if (!contact) return core::fail(contact.error());
+    for (char c : *contact) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+        return config_error(name, *t.get("contact_url"),
+                            "contact_url must not hold control characters");
+      }
+    }
+    sc.contact_url = *contact;
+    struct Count {
+      std::string_view key;
+      std::size_t* out;
+      std::int64_t min, max;
+    };
+    for (const Count& c : std::initializer_list<Count>{
+             {"rate", &sc.rate, 1, 1000000},
+             {"network_rate", &sc.network_rate, 1, 1000000},
+             {"network_prefix_v4", &sc.network_prefix_v4, 8, 32},
+             {"network_prefix_v6", &sc.network_prefix_v6, 16, 128},
+             {"max_in_flight", &sc.max_in_flight, 1, 100000},
+             {"connect_timeout_ms", &sc.connect_timeout_ms, 10, 120000},
+             {"read_timeout_ms", &sc.read_timeout_ms, 10, 120000},
+             {"udp_timeout_ms", &sc.udp_timeout_ms, 10, 120000},
+             {"conversation_timeout_ms", &sc.conversation_timeout_ms, 100, 600000},
+             {"retries", &sc.retries, 0, 10},
+             {"max_read_bytes", &sc.max_read_bytes, 1024, 64 * 1024 * 1024},
+             {"max_login_attempts", &sc.max_login_attempts, 0, 100},
+             {"max_scope_addresses", &sc.max_scope_addresses, 1, 16777216},
+         }) {
+      auto v = read_count(name, t, c.key, *c.out, c.min, c.max);
+      if (!v) return core::fail(v.error());
+      *c.out = *v;
+    }
+    if (const toml::node* node = t.get("protocol_timeouts_ms")) {
+      const toml::table* per = node->as_table();
+      if (!per) {
+        return config_error(name, *node,
+                            "protocol_timeouts_ms must be a table, e.g. { telnet = 8000 }");
+      }
+      for (const auto& [proto, value] : *per) {
+        if (!scanner::parse_protocol(proto.str())) {
+          return config_error(name, value,
+                              "unknown protocol '" + std::string(proto.str()) +
+                                  "' in protocol_timeouts_ms (telnet, ftp, ssh, smtp, http, "
+                                  "https, tr-069, rtsp, mqtt, modbus, ssdp, coap, bacnet, snmp)");
+        }
+        auto ms = value.value_exact<std::int64_t>();
+        if (!ms || *ms < 10 || *ms > 120000) {
+          return config_error(name, value, "a protocol timeout must be 10 to 120000 ms");
+        }
+        sc.protocol_timeouts_ms[std::string(proto.str())] = static_cast<std::size_t>(*ms);
+      }
+    }
+    for (auto [key, out] :
+         {std::pair{"blocklist", &sc.blocklist}, std::pair{"opt_out", &sc.opt_out}}) {
+      auto v = read_string(name, t, key, *out);
+      if (!v) return core::fail(v.error());
+      *out = resolve(base, *v);
+    }
   }
   return config;
 }

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -12,6 +13,29 @@
 #include "enrich/geolocator.h"
 
 namespace citywatch::app {
+
+// [scan]: active scanning (docs/scanning.md).
+struct ScanConfig {
+  std::string contact_url;             // in every probe's User-Agent
+  std::size_t rate = 1000;             // new connections per second, all targets
+  std::size_t network_rate = 100;      // new connections per second into one network
+  std::size_t network_prefix_v4 = 24;  // what "one network" is
+  std::size_t network_prefix_v6 = 48;
+  std::size_t max_in_flight = 2048;
+  std::size_t connect_timeout_ms = 3000;
+  std::size_t read_timeout_ms = 5000;
+  std::size_t udp_timeout_ms = 2000;
+  std::size_t conversation_timeout_ms = 15000;
+  // Per protocol ("telnet", "http", "snmp", ...): the wait for an answer instead of
+  // read_timeout_ms / udp_timeout_ms.
+  std::map<std::string, std::size_t> protocol_timeouts_ms;
+  std::size_t retries = 1;
+  std::size_t max_read_bytes = 262144;
+  std::size_t max_login_attempts = 3;       // per device, authorised scopes only
+  std::size_t max_scope_addresses = 65536;  // wider scopes need --allow-wide
+  std::string blocklist;                    // files of addresses/CIDRs never scanned
+  std::string opt_out;
+};
 
 // The bundled The Hague setup: the CBS 2023 boundary and wijken from data/geo/, no database.
 enrich::GeoConfig default_geo_config();
@@ -36,6 +60,7 @@ struct Config {
   std::size_t capture_stream_bytes = 4096;  // bytes kept per direction of a flow
   std::size_t capture_flow_idle_seconds = 120;
   std::size_t capture_flush_seconds = 60;  // live capture: write what was seen this often
+  ScanConfig scan;
 };
 
 // Reads and validates a config file. Unknown keys are errors (a typo must not silently fall

@@ -52,6 +52,7 @@ void ObservationWriter::flush() {
   }
   imported_ += counts->inserted;
   duplicates_ += counts->duplicates;
+  if (on_stored_) on_stored_(chunk_);
   chunk_.clear();
 }
 

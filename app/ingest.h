@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -51,6 +52,10 @@ class ObservationWriter {
 
   void add(core::Observation&& o);  // writes a chunk when it is full
   void flush();                     // writes what is gathered
+  // Called after each chunk is stored and assessed, with the chunk and its fingerprints.
+  void set_on_stored(std::function<void(const std::vector<core::Observation>&)> fn) {
+    on_stored_ = std::move(fn);
+  }
 
   const std::optional<core::Error>& error() const { return error_; }
   std::size_t imported() const { return imported_; }
@@ -73,6 +78,7 @@ class ObservationWriter {
   AssessCounts risk_;
   std::array<std::size_t, 4> located_{};
   std::size_t feed_disagreements_ = 0;
+  std::function<void(const std::vector<core::Observation>&)> on_stored_;
 };
 
 }  // namespace citywatch::app

@@ -217,10 +217,51 @@ CREATE INDEX devices_by_district ON devices (district_code) WHERE district_code 
 CREATE INDEX devices_by_in_city ON devices (in_city);
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations{{
+// Active scan runs: what each run of a scope probed and found, and the services each run saw,
+// so every run can be compared with the previous run of the same scope (new, changed, gone).
+constexpr std::string_view kV4 = R"sql(
+CREATE TABLE scan_runs (
+  id INTEGER PRIMARY KEY,
+  scope TEXT NOT NULL,
+  scope_key TEXT NOT NULL,
+  mode TEXT NOT NULL CHECK (mode IN ('observe', 'authorised')),
+  scope_file TEXT,
+  pid INTEGER,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed', 'interrupted')),
+  addresses INTEGER NOT NULL DEFAULT 0,
+  targets INTEGER NOT NULL DEFAULT 0,
+  responses INTEGER NOT NULL DEFAULT 0,
+  outcomes TEXT,
+  excluded_blocklist INTEGER NOT NULL DEFAULT 0,
+  excluded_opt_out INTEGER NOT NULL DEFAULT 0,
+  login_attempts INTEGER NOT NULL DEFAULT 0,
+  logins_accepted INTEGER NOT NULL DEFAULT 0,
+  new_services INTEGER,
+  changed_services INTEGER,
+  gone_services INTEGER,
+  previous_run INTEGER REFERENCES scan_runs (id)
+);
+CREATE INDEX scan_runs_by_scope ON scan_runs (scope_key, status, id);
+
+CREATE TABLE scan_run_services (
+  run_id INTEGER NOT NULL REFERENCES scan_runs (id),
+  ip NOT NULL,
+  port INTEGER NOT NULL,
+  transport INTEGER NOT NULL,
+  protocol TEXT,
+  summary TEXT,
+  digest INTEGER NOT NULL,
+  PRIMARY KEY (run_id, ip, port, transport)
+) WITHOUT ROWID;
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "devices, services, observations, imports", kV1},
     {2, "fingerprints, findings, exemptions, vulnerability database", kV2},
     {3, "device locations", kV3},
+    {4, "active scan runs and the services each run saw", kV4},
 }};
 
 }  // namespace

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages citywatch needs. Usage: deploy/install-deps.sh [build|test|ci|bench]
 #   build: compiler, CMake and the libraries (enough to build and run citywatch)
-#   test:  build + what the tests start for real (nmap, sqlite3, python3, the MMDB writer)
+#   test:  build + what the tests start for real (nmap, sqlite3, python3, the MMDB writer, and
+#          the device zoo: mosquitto, busybox-static, snmpd, snmp)
 #   ci:    test + clang for the fuzz targets
 #   bench: test + the peers the benchmarks run (python3-maxminddb)
 # Runs apt only when something is missing; uses sudo when not root.
@@ -11,7 +12,7 @@ build_pkgs=(g++ cmake make pkg-config libpcap-dev libcurl4-openssl-dev libmaxmin
   libsqlite3-dev libspdlog-dev libsimdjson-dev nlohmann-json3-dev libcli11-dev
   libtomlplusplus-dev libcpp-httplib-dev libsodium-dev libexpat1-dev zlib1g-dev libssl-dev
   libgtest-dev libgmock-dev)
-test_pkgs=(nmap sqlite3 python3 perl libmaxmind-db-writer-perl)
+test_pkgs=(nmap sqlite3 python3 perl libmaxmind-db-writer-perl mosquitto busybox-static snmpd snmp)
 ci_pkgs=(clang-14 libclang-rt-14-dev)
 bench_pkgs=(python3-maxminddb mmdb-bin)
 

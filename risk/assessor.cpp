@@ -348,8 +348,11 @@ void Assessor::default_password(const core::Observation& o, std::vector<Verdict>
     if (*check == "default-accepted") {
       core::Finding f = base(o, FindingKind::kDefaultPassword, "default-login-accepted",
                              Severity::kCritical, Confidence::kConfirmed);
+      const std::string* entry = o.field("auth.credential");
       f.sentence = who + ": the authorised login check on " + port_text(o) +
-                   " got in with the vendor's default password; change it now.";
+                   " got in with the vendor's default password" +
+                   (entry ? " (list entry: " + core::printable_excerpt(*entry, 120) + ")" : "") +
+                   "; change it now.";
       out.push_back({std::move(f), true});
     } else if (*check == "default-rejected") {
       secure(o, FindingKind::kDefaultPassword, "default-login-accepted", out);
@@ -360,15 +363,19 @@ void Assessor::default_password(const core::Observation& o, std::vector<Verdict>
     if (*snmp == "true") {
       core::Finding f = base(o, FindingKind::kDefaultPassword, "snmp-default-community",
                              Severity::kMedium, Confidence::kConfirmed);
-      f.sentence = who + ": SNMP on " + port_text(o) +
-                   " answers the default community string, which gives away its configuration "
-                   "and sometimes allows changes; change the community or disable SNMP.";
+      const std::string* entry = o.field("auth.credential");
+      f.sentence = who + ": SNMP on " + port_text(o) + " answers the default community string" +
+                   (entry ? " (list entry: " + core::printable_excerpt(*entry, 120) + ")" : "") +
+                   ", which gives away its configuration and sometimes allows changes; change "
+                   "the community or disable SNMP.";
       out.push_back({std::move(f), true});
     } else {
       secure(o, FindingKind::kDefaultPassword, "snmp-default-community", out);
     }
   }
   // (b) inferred: an identified model whose vendor default is public, with its login exposed.
+  // Not when an authorised login check already tried the defaults: its answer is the fact.
+  if (o.field("auth.login_check")) return;
   if (!credentials_ || o.fingerprint.vendor.empty() || !iot_type(o.fingerprint.device_type)) return;
   std::string list_proto = proto == "https" ? "http" : proto;
   const std::string& ex = o.excerpt;

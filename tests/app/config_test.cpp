@@ -17,6 +17,34 @@ TEST(Config, ExampleConfigLoadsAndResolvesPathsBesideIt) {
   EXPECT_EQ(config->database_path, testing::source_path("deploy/citywatch.db"));
 }
 
+TEST(Config, ScanSection) {
+  auto example = load_config(testing::source_path("deploy/citywatch.example.toml"));
+  ASSERT_TRUE(example);
+  EXPECT_EQ(example->scan.rate, 1000u);
+  EXPECT_EQ(example->scan.network_rate, 100u);
+  EXPECT_EQ(example->scan.max_login_attempts, 3u);
+  EXPECT_TRUE(example->scan.protocol_timeouts_ms.empty());
+  EXPECT_TRUE(example->scan.blocklist.empty());
+
+  testing::TempDir dir;
+  testing::write_file(dir.file("s.toml"),
+                      "[scan]\nrate = 50\nopt_out = \"optout.txt\"\n"
+                      "protocol_timeouts_ms = { telnet = 8000, snmp = 900 }\n");
+  auto s = load_config(dir.file("s.toml"));
+  ASSERT_TRUE(s) << s.error().to_string();
+  EXPECT_EQ(s->scan.rate, 50u);
+  EXPECT_EQ(s->scan.opt_out, dir.file("optout.txt"));
+  EXPECT_EQ(s->scan.protocol_timeouts_ms.at("telnet"), 8000u);
+  EXPECT_EQ(s->scan.protocol_timeouts_ms.at("snmp"), 900u);
+
+  testing::write_file(dir.file("bad.toml"), "[scan]\nprotocol_timeouts_ms = { gopher = 10 }\n");
+  auto bad = load_config(dir.file("bad.toml"));
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("unknown protocol 'gopher'"), std::string::npos);
+  testing::write_file(dir.file("zero.toml"), "[scan]\nnetwork_rate = 0\n");
+  EXPECT_FALSE(load_config(dir.file("zero.toml")));
+}
+
 TEST(Config, UnknownKeysAndWrongTypesNameTheLine) {
   testing::TempDir dir;
   testing::write_file(dir.file("a.toml"), "[database]\npath = \"x.db\"\n\n[import]\nchunk = 10\n");
