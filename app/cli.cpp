@@ -72,6 +72,8 @@ int run(int argc, char** argv) {
   register_rules_command(commands);
   register_locate_command(commands);
   register_geodb_command(commands);
+  register_partners_command(commands);
+  register_batches_command(commands);
 
   try {
     app.parse(argc, argv);

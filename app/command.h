@@ -60,5 +60,7 @@ void register_vulndb_command(Commands& commands);
 void register_rules_command(Commands& commands);
 void register_locate_command(Commands& commands);
 void register_geodb_command(Commands& commands);
+void register_partners_command(Commands& commands);
+void register_batches_command(Commands& commands);
 
 }  // namespace citywatch::app
