@@ -100,8 +100,8 @@ TEST(NotifyStore, BatchesGetStableIdsAndHoldTheirFindings) {
   auto tx = *Transaction::begin(fx.store.connection());
   int attempt = *fx.ns.begin_attempt(id, 1, 1795435201);
   EXPECT_EQ(attempt, 1);
-  EXPECT_TRUE(fx.ns.finish_attempt(id, {1, "webhook", 1, 0, {}, "delivered", 200, "", "", {}},
-                                   1795435202));
+  EXPECT_TRUE(
+      fx.ns.finish_attempt(id, {1, "webhook", 1, 0, {}, "delivered", 200, "", "", {}}, 1795435202));
   EXPECT_TRUE(tx.commit());
   EXPECT_TRUE(fx.ns.held_findings()->empty());
   EXPECT_EQ((*fx.ns.summary(id))->status, core::BatchStatus::kDelivered);
