@@ -14,8 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   core::Diagnostics diag;
   core::Partner p;
   p.name = "fuzz";
-  p.prefixes = notify::parse_prefix_csv(
-      std::string_view(reinterpret_cast<const char*>(data), size), "fuzz", diag);
+  p.prefixes = notify::parse_prefix_csv(std::string_view(reinterpret_cast<const char*>(data), size),
+                                        "fuzz", diag);
   auto router = notify::Router::build({p});
   for (const auto& pp : p.prefixes) {
     if (!router.route(pp.prefix.base(), 0)) std::abort();  // a prefix read but not routed
