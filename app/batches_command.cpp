@@ -214,17 +214,13 @@ core::Result<int> run_ack(const Context& c, const Options& o) {
   if (!now) return core::fail(now.error());
   auto store = open_store(c);
   if (!store) return core::fail(store.error());
-  auto tx = db::Transaction::begin(store->connection());
-  if (!tx) return core::fail(tx.error());
-  db::NotifyStore ns(store->connection());
   std::string by = o.by;
   if (by.empty()) {
     const char* user = std::getenv("USER");
     by = user && *user ? user : "cli";
   }
-  auto n = ns.acknowledge(o.id, by, *now, c.config.notify.recheck_after);
+  auto n = acknowledge_batch(*store, c.config, o.id, by, "", *now);
   if (!n) return core::fail(n.error());
-  CITYWATCH_TRY(tx->commit());
   std::printf("batch %s acknowledged: %d findings notified, re-check from %s\n", o.id.c_str(), *n,
               core::format_utc(*now + c.config.notify.recheck_after).c_str());
   return 0;
@@ -254,13 +250,8 @@ core::Result<int> run_feedback(const Context& c, const Options& o) {
   }
   auto store = open_store(c);
   if (!store) return core::fail(store.error());
-  auto tx = db::Transaction::begin(store->connection());
-  if (!tx) return core::fail(tx.error());
-  db::NotifyStore ns(store->connection());
-  for (const auto& e : entries) {
-    CITYWATCH_TRY(ns.set_feedback(o.id, e.item, e.status, e.note, *now));
-  }
-  CITYWATCH_TRY(tx->commit());
+  auto recorded = record_feedback(*store, o.id, entries, "", *now);
+  if (!recorded) return core::fail(recorded.error());
   int disputes = 0;
   for (const auto& e : entries) disputes += e.status == core::Feedback::kDispute;
   std::printf("batch %s: feedback on %zu items recorded%s\n", o.id.c_str(), entries.size(),

@@ -214,4 +214,62 @@ core::Result<SendReport> send_due(db::Store& store, const Config& config, core::
   return report;
 }
 
+namespace {
+
+core::Result<void> check_owner(db::NotifyStore& ns, const std::string& id,
+                               const std::string& as_partner) {
+  auto sum = ns.summary(id);
+  if (!sum) return core::fail(sum.error());
+  if (!*sum || (!as_partner.empty() && (*sum)->partner != as_partner)) {
+    return core::fail(core::ErrorCode::kNotFound,
+                      "no batch " + id + "; see `citywatch batches list`");
+  }
+  return core::ok();
+}
+
+}  // namespace
+
+core::Result<int> acknowledge_batch(db::Store& store, const Config& config, const std::string& id,
+                                    const std::string& by, const std::string& as_partner,
+                                    core::UnixSeconds now) {
+  auto tx = db::Transaction::begin(store.connection());
+  if (!tx) return core::fail(tx.error());
+  db::NotifyStore ns(store.connection());
+  CITYWATCH_TRY(check_owner(ns, id, as_partner));
+  auto n = ns.acknowledge(id, by, now, config.notify.recheck_after);
+  if (!n) return core::fail(n.error());
+  CITYWATCH_TRY(tx->commit());
+  log()->info("batch_acknowledged batch={} by={} notified={}", id, by, *n);
+  return *n;
+}
+
+core::Result<std::size_t> record_feedback(db::Store& store, const std::string& id,
+                                          const std::vector<notify::FeedbackEntry>& entries,
+                                          const std::string& as_partner, core::UnixSeconds now) {
+  auto tx = db::Transaction::begin(store.connection());
+  if (!tx) return core::fail(tx.error());
+  db::NotifyStore ns(store.connection());
+  CITYWATCH_TRY(check_owner(ns, id, as_partner));
+  for (const auto& e : entries) {
+    CITYWATCH_TRY(ns.set_feedback(id, e.item, e.status, e.note, now));
+  }
+  CITYWATCH_TRY(tx->commit());
+  return entries.size();
+}
+
+core::Result<std::vector<core::Batch>> open_batches_for(db::Store& store,
+                                                        const std::string& partner) {
+  db::NotifyStore ns(store.connection());
+  auto list =
+      ns.list_batches({partner, {core::BatchStatus::kPending, core::BatchStatus::kDelivered}});
+  if (!list) return core::fail(list.error());
+  std::vector<core::Batch> out;
+  for (const auto& b : *list) {
+    auto batch = ns.load_batch(b.batch_id);
+    if (!batch) return core::fail(batch.error());
+    if (*batch) out.push_back(std::move(**batch));
+  }
+  return out;
+}
+
 }  // namespace citywatch::app

@@ -17,6 +17,7 @@
 #include "app/config.h"
 #include "core/result.h"
 #include "db/store.h"
+#include "notify/feedback.h"
 #include "notify/planner.h"
 
 namespace citywatch::app {
@@ -40,5 +41,19 @@ struct SendReport {
 // One attempt for every due push batch. `rng` draws the backoff jitter.
 core::Result<SendReport> send_due(db::Store& store, const Config& config, core::UnixSeconds now,
                                   std::mt19937_64& rng);
+
+// For the HTTP API and the CLI. `as_partner` non-empty: the caller is that partner (pull API
+// token), and a batch of another partner is reported as not found, never shown or changed.
+// Acknowledges a batch; returns how many findings became notified.
+core::Result<int> acknowledge_batch(db::Store& store, const Config& config, const std::string& id,
+                                    const std::string& by, const std::string& as_partner,
+                                    core::UnixSeconds now);
+// Records feedback entries (parsed by notify::parse_feedback_json); all or none.
+core::Result<std::size_t> record_feedback(db::Store& store, const std::string& id,
+                                          const std::vector<notify::FeedbackEntry>& entries,
+                                          const std::string& as_partner, core::UnixSeconds now);
+// A pull partner's batches not yet acknowledged (pending, or delivered by another channel).
+core::Result<std::vector<core::Batch>> open_batches_for(db::Store& store,
+                                                        const std::string& partner);
 
 }  // namespace citywatch::app

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <map>
 #include <set>
 
 #include "core/ip_address.h"
@@ -130,6 +131,24 @@ TEST_F(NotifyWebhook, EveryFindingReachesItsPartnerSignedAndNoOneElses) {
   auto again = cw({"batches", "build", "--now", "2026-12-03T00:00:00Z"});
   EXPECT_NE(again.out.find("0 batches"), std::string::npos) << again.out;
   EXPECT_EQ(receiver->requests().size(), 2u);
+  // After the interval, still open and unacknowledged: sent again as a repeat in a new batch.
+  // Across every request no finding is in two batches less than the interval (7d) apart.
+  ASSERT_EQ(cw({"batches", "build", "--now", "2026-12-08T00:00:00Z"}).exit_code, 0);
+  ASSERT_EQ(send("2026-12-08T00:00:00Z").exit_code, 0);
+  auto all = receiver->requests();
+  ASSERT_EQ(all.size(), 4u);
+  std::map<std::int64_t, std::vector<std::string>> seen;  // finding -> created time of its batch
+  for (const auto& req : all) {
+    auto j = nlohmann::json::parse(req.body);
+    std::string created = j["created_at"];
+    for (auto id : finding_ids(req)) seen[id].push_back(created);
+  }
+  for (const auto& [id, times] : seen) {
+    ASSERT_EQ(times.size(), 2u) << "finding " << id;
+    EXPECT_EQ(times[0], "2026-12-01T00:00:00Z");
+    EXPECT_EQ(times[1], "2026-12-08T00:00:00Z");
+  }
+  EXPECT_NE(all[2].body.find("\"notice\":\"repeat\""), std::string::npos);
   // The secret is in no log line and not in the database.
   EXPECT_EQ(r.err.find("kpn-secret"), std::string::npos);
   EXPECT_EQ(read_file(db).find("kpn-secret"), std::string::npos);
