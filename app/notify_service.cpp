@@ -158,6 +158,18 @@ core::Result<SendReport> send_due(db::Store& store, const Config& config, core::
     {
       auto tx = db::Transaction::begin(store.connection());
       if (!tx) return core::fail(tx.error());
+      // Look again inside the write lock: another sender may have taken it, or the partner
+      // acknowledged it, since the list was read.
+      auto fresh = ns.summary(b.batch_id);
+      if (!fresh) return core::fail(fresh.error());
+      if (!*fresh ||
+          ((*fresh)->status != core::BatchStatus::kPending &&
+           (*fresh)->status != core::BatchStatus::kRetry &&
+           (*fresh)->status != core::BatchStatus::kSending) ||
+          ((*fresh)->status == core::BatchStatus::kSending && sender_alive((*fresh)->sender_pid))) {
+        ++report.skipped;
+        continue;
+      }
       auto n = ns.begin_attempt(b.batch_id, static_cast<std::int64_t>(::getpid()), now);
       if (!n) return core::fail(n.error());
       attempt = *n;

@@ -248,6 +248,13 @@ core::Result<int> run_remove(const Context& c, const std::string& name) {
 }
 
 core::Result<int> run_import(const Context& c, const std::string& name, const std::string& file) {
+  for (const auto& cp : c.config.notify.partners) {
+    if (cp.partner.name == name) {
+      return core::fail(core::ErrorCode::kConfig,
+                        "partner " + name +
+                            " is defined in the configuration; list the file there as prefix_csv");
+    }
+  }
   auto text = read_file_text(file);
   if (!text) return core::fail(text.error());
   core::Diagnostics diag;
