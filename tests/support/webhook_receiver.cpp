@@ -5,6 +5,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -33,7 +34,7 @@ std::string header_value(const std::string& head, const std::string& name) {
   return v;
 }
 
-// Waits until fd is readable, the peer hung up, or `wake` fires. false: woken or hung up.
+// Waits until fd is readable or the peer hung up (true), or `wake` fires (false).
 bool wait_readable(int fd, int wake) {
   pollfd p[2] = {{fd, POLLIN, 0}, {wake, POLLIN, 0}};
   while (true) {
@@ -50,6 +51,9 @@ bool wait_readable(int fd, int wake) {
 WebhookReceiver::WebhookReceiver(const std::string& host, const std::string& cert_file,
                                  const std::string& key_file)
     : host_(host) {
+  // A client that gives up (timeout, kill -9) must not take the test process down with SIGPIPE
+  // when the receiver answers or shuts TLS down on the dead connection.
+  ::signal(SIGPIPE, SIG_IGN);
   listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
   ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -63,7 +67,7 @@ WebhookReceiver::WebhookReceiver(const std::string& host, const std::string& cer
   socklen_t len = sizeof addr;
   ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
   port_ = ntohs(addr.sin_port);
-  if (::pipe(wake_) != 0) throw std::runtime_error("pipe");
+  if (::pipe(wake_) != 0 || ::pipe(release_) != 0) throw std::runtime_error("pipe");
   if (!cert_file.empty()) {
     SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
     if (SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) != 1 ||
@@ -83,10 +87,13 @@ WebhookReceiver::~WebhookReceiver() {
   }
   char c = 'x';
   (void)!::write(wake_[1], &c, 1);
+  release();  // a stalled connection must not keep the thread
   thread_.join();
   ::close(listen_fd_);
   ::close(wake_[0]);
   ::close(wake_[1]);
+  ::close(release_[0]);
+  ::close(release_[1]);
   if (ssl_ctx_) SSL_CTX_free(static_cast<SSL_CTX*>(ssl_ctx_));
 }
 
@@ -130,12 +137,8 @@ bool WebhookReceiver::wait_for(std::size_t n, std::chrono::milliseconds deadline
 }
 
 void WebhookReceiver::release() {
-  {
-    std::lock_guard lock(mu_);
-    release_ = true;
-  }
   char c = 'r';
-  (void)!::write(wake_[1], &c, 1);
+  (void)!::write(release_[1], &c, 1);
 }
 
 void WebhookReceiver::serve() {
@@ -239,12 +242,16 @@ void WebhookReceiver::handle(int fd) {
       break;
     case Answer::kStall: {
       // No answer: wait until the client gives up (closes) or the test releases us.
-      while (true) {
-        int n = read_some(buf, sizeof buf);
+      while (wait_readable(fd, release_[0])) {
+        int n =
+            ssl ? SSL_read(ssl, buf, sizeof buf) : static_cast<int>(::read(fd, buf, sizeof buf));
         if (n <= 0) break;
       }
-      std::lock_guard lock(mu_);
-      release_ = false;
+      pollfd rel{release_[0], POLLIN, 0};
+      if (::poll(&rel, 1, 0) == 1) {
+        char c;
+        (void)!::read(release_[0], &c, 1);  // used up: the next stall waits again
+      }
       break;
     }
     case Answer::kDrop:

@@ -58,7 +58,8 @@ class WebhookReceiver {
   Answer next_answer();
 
   int listen_fd_ = -1;
-  int wake_[2] = {-1, -1};
+  int wake_[2] = {-1, -1};     // stop: the destructor
+  int release_[2] = {-1, -1};  // ends a stall: release()
   int port_ = 0;
   std::string host_;
   void* ssl_ctx_ = nullptr;
@@ -71,7 +72,6 @@ class WebhookReceiver {
   std::vector<Request> requests_;
   std::string raw_;
   std::string retry_after_ = "120";
-  bool release_ = false;
   bool stop_ = false;
 };
 
