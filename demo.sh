@@ -2,7 +2,8 @@
 # Installs what is missing, builds citywatch, and runs the main job on the bundled The Hague
 # demo: a fresh database in demo-run/, the demo vulnerability data and feeds imported, every
 # device located (a demo prefix map places the documentation-range addresses in Hague districts),
-# the devices in the city listed with their districts and the high and critical findings.
+# the devices in the city listed with their districts and the high and critical findings, and
+# the two demo partners' batches built and listed (never delivered: the demo sends nothing).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -26,9 +27,15 @@ db=(--config data/demo/citywatch-demo.toml --db "$run/citywatch.db")
 echo
 "$cw" "${db[@]}" findings --severity high,critical --status open,reopened
 echo
+"$cw" "${db[@]}" partners list
+"$cw" "${db[@]}" batches build
+"$cw" "${db[@]}" batches list
+echo
 echo "The demo database is $run/citywatch.db; try:"
 echo "  $cw ${db[*]} devices --district WK051828      # one district (Centrum)"
 echo "  $cw ${db[*]} devices --all --format json      # also outside the city"
 echo "  $cw ${db[*]} locate 203.0.113.230 2001:db8:4a0:31::7"
 echo "  $cw ${db[*]} findings --format json"
 echo "  $cw ${db[*]} devices --format json         # risk score with its explanation"
+echo "  $cw ${db[*]} batches show <batch id> --as xarf   # a batch as its partner would get it"
+echo "  $cw ${db[*]} batches unrouted                 # findings no partner serves"

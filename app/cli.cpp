@@ -74,6 +74,8 @@ int run(int argc, char** argv) {
   register_geodb_command(commands);
   register_capture_command(commands);
   register_scan_command(commands);
+  register_partners_command(commands);
+  register_batches_command(commands);
 
   try {
     app.parse(argc, argv);

@@ -62,5 +62,7 @@ void register_locate_command(Commands& commands);
 void register_geodb_command(Commands& commands);
 void register_capture_command(Commands& commands);
 void register_scan_command(Commands& commands);
+void register_partners_command(Commands& commands);
+void register_batches_command(Commands& commands);
 
 }  // namespace citywatch::app

@@ -171,6 +171,216 @@ core::Result<void> load_geo(const std::string& path, const std::filesystem::path
   return core::ok();
 }
 
+core::Result<core::UnixSeconds> read_duration(const std::string& path, const toml::table& table,
+                                              std::string_view key, core::UnixSeconds fallback,
+                                              core::UnixSeconds min) {
+  const toml::node* node = table.get(key);
+  if (!node) return fallback;
+  std::optional<core::UnixSeconds> v;
+  if (auto text = node->value<std::string>()) {
+    v = core::parse_duration(*text);
+  } else if (auto n = node->value_exact<std::int64_t>()) {
+    v = *n;
+  }
+  if (!v || *v < min || *v > 10LL * 366 * 86400) {
+    return config_error(path, *node,
+                        std::string(key) +
+                            " must be a duration such as \"90s\", \"30m\", \"12h\", \"7d\" "
+                            "(at least " +
+                            core::format_duration(min) + ")");
+  }
+  return *v;
+}
+
+core::Result<bool> read_bool(const std::string& path, const toml::table& table,
+                             std::string_view key, bool fallback) {
+  const toml::node* node = table.get(key);
+  if (!node) return fallback;
+  auto v = node->value<bool>();
+  if (!v) return config_error(path, *node, std::string(key) + " must be true or false");
+  return *v;
+}
+
+core::Result<void> load_notify(const std::string& path, const toml::table& t, NotifyConfig& out) {
+  CITYWATCH_TRY(
+      check_keys(path, t, "notify",
+                 {"interval", "recheck_after", "retry_initial", "retry_max_delay",
+                  "retry_max_attempts", "retry_jitter", "timeout", "connect_timeout", "in_city",
+                  "mail_from", "reporter_org", "reporter_contact", "reporter_domain"}));
+  auto get_dur = [&](std::string_view key, core::UnixSeconds& dest,
+                     core::UnixSeconds min) -> core::Result<void> {
+    auto v = read_duration(path, t, key, dest, min);
+    if (!v) return core::fail(v.error());
+    dest = *v;
+    return core::ok();
+  };
+  CITYWATCH_TRY(get_dur("interval", out.interval, 60));
+  CITYWATCH_TRY(get_dur("recheck_after", out.recheck_after, 0));
+  CITYWATCH_TRY(get_dur("retry_initial", out.retry.initial_delay, 1));
+  CITYWATCH_TRY(get_dur("retry_max_delay", out.retry.max_delay, 1));
+  CITYWATCH_TRY(get_dur("timeout", out.timeout, 1));
+  CITYWATCH_TRY(get_dur("connect_timeout", out.connect_timeout, 1));
+  auto attempts = read_count(path, t, "retry_max_attempts",
+                             static_cast<std::size_t>(out.retry.max_attempts), 1, 1000);
+  if (!attempts) return core::fail(attempts.error());
+  out.retry.max_attempts = static_cast<int>(*attempts);
+  auto jitter = read_number(path, t, "retry_jitter", out.retry.jitter, 0, 1);
+  if (!jitter) return core::fail(jitter.error());
+  out.retry.jitter = *jitter;
+  auto in_city = read_string_list(path, t, "in_city", out.in_city);
+  if (!in_city) return core::fail(in_city.error());
+  for (const auto& v : *in_city) {
+    if (!core::parse_in_city(v)) {
+      return config_error(path, *t.get("in_city"),
+                          "notify.in_city takes yes, no, possibly, unknown; not '" + v + "'");
+    }
+  }
+  out.in_city = *in_city;
+  for (auto [key, dest] : {std::pair<std::string_view, std::string*>{"mail_from", &out.mail_from},
+                           {"reporter_org", &out.reporter.org},
+                           {"reporter_contact", &out.reporter.contact},
+                           {"reporter_domain", &out.reporter.domain}}) {
+    auto v = read_string(path, t, key, *dest);
+    if (!v) return core::fail(v.error());
+    *dest = *v;
+  }
+  return core::ok();
+}
+
+core::Result<ConfigPartner> load_partner(const std::string& path, const std::filesystem::path& base,
+                                         const toml::table& t, core::UnixSeconds default_interval) {
+  for (std::string_view inline_secret : {"secret", "smtp_password", "password", "hmac_key"}) {
+    if (const toml::node* n = t.get(inline_secret)) {
+      return config_error(path, *n,
+                          "secrets never go into the configuration: use secret_file / "
+                          "secret_env (or smtp_password_file / smtp_password_env)");
+    }
+  }
+  CITYWATCH_TRY(check_keys(path, t, "partner",
+                           {"name",
+                            "organisation",
+                            "contact",
+                            "prefixes",
+                            "prefix_csv",
+                            "asns",
+                            "channel",
+                            "webhook",
+                            "secret_file",
+                            "secret_env",
+                            "ca_file",
+                            "allow_insecure",
+                            "email",
+                            "smtp_url",
+                            "smtp_user",
+                            "smtp_password_file",
+                            "smtp_password_env",
+                            "format",
+                            "interval",
+                            "opt_out_kinds",
+                            "paused"}));
+  ConfigPartner cp;
+  cp.line = static_cast<int>(t.source().begin.line);
+  core::Partner& p = cp.partner;
+  p.source = "config";
+  auto str = [&](std::string_view key, std::string& dest) -> core::Result<void> {
+    auto v = read_string(path, t, key, dest);
+    if (!v) return core::fail(v.error());
+    dest = *v;
+    return core::ok();
+  };
+  CITYWATCH_TRY(str("name", p.name));
+  if (!core::is_valid_partner_name(p.name)) {
+    return core::fail(core::ErrorCode::kConfig,
+                      "[[partner]] needs a name of letters, digits, '-', '_' or '.' (at most 64)",
+                      path + ":" + std::to_string(cp.line));
+  }
+  CITYWATCH_TRY(str("organisation", p.organisation));
+  CITYWATCH_TRY(str("contact", p.contact));
+  CITYWATCH_TRY(str("webhook", p.webhook_url));
+  CITYWATCH_TRY(str("secret_file", p.hmac_secret.file));
+  CITYWATCH_TRY(str("secret_env", p.hmac_secret.env));
+  CITYWATCH_TRY(str("ca_file", p.ca_file));
+  CITYWATCH_TRY(str("email", p.email_to));
+  CITYWATCH_TRY(str("smtp_url", p.smtp_url));
+  CITYWATCH_TRY(str("smtp_user", p.smtp_user));
+  CITYWATCH_TRY(str("smtp_password_file", p.smtp_password.file));
+  CITYWATCH_TRY(str("smtp_password_env", p.smtp_password.env));
+  CITYWATCH_TRY(str("prefix_csv", cp.prefix_csv));
+  p.hmac_secret.file = resolve(base, p.hmac_secret.file);
+  p.smtp_password.file = resolve(base, p.smtp_password.file);
+  p.ca_file = resolve(base, p.ca_file);
+  cp.prefix_csv = resolve(base, cp.prefix_csv);
+  auto where = [&](std::string_view key) -> const toml::node& {
+    const toml::node* n = t.get(key);
+    return n ? *n : static_cast<const toml::node&>(t);
+  };
+  auto prefixes = read_string_list(path, t, "prefixes", {});
+  if (!prefixes) return core::fail(prefixes.error());
+  for (const auto& text : *prefixes) {
+    auto prefix = core::Prefix::parse(text);
+    if (!prefix) {
+      return config_error(path, where("prefixes"),
+                          "'" + text + "' is not a CIDR prefix (e.g. 198.51.100.0/24)");
+    }
+    p.prefixes.push_back({*prefix, 0, {}});
+  }
+  if (const toml::node* n = t.get("asns")) {
+    const toml::array* a = n->as_array();
+    if (!a) return config_error(path, *n, "asns must be a list of AS numbers");
+    for (const toml::node& item : *a) {
+      auto v = item.value_exact<std::int64_t>();
+      if (!v || *v < 1 || *v > 4294967295LL) {
+        return config_error(path, item, "asns must be AS numbers from 1 to 4294967295");
+      }
+      p.asns.push_back(static_cast<std::uint32_t>(*v));
+    }
+  }
+  std::string channel, format = "csv";
+  CITYWATCH_TRY(str("channel", channel));
+  CITYWATCH_TRY(str("format", format));
+  if (channel.empty()) {
+    channel = !p.webhook_url.empty() ? "webhook" : !p.email_to.empty() ? "email" : "pull";
+  }
+  auto ch = core::parse_delivery_channel(channel);
+  if (!ch) return config_error(path, where("channel"), "channel must be webhook, email or pull");
+  p.channel = *ch;
+  auto fmt = core::parse_batch_format(format);
+  if (!fmt) return config_error(path, where("format"), "format must be csv, json or xarf");
+  p.format = *fmt;
+  if (p.channel == core::DeliveryChannel::kWebhook) {
+    if (p.webhook_url.empty()) return config_error(path, t, "a webhook partner needs webhook");
+    if (p.hmac_secret.empty()) {
+      return config_error(path, t,
+                          "a webhook partner needs secret_file or secret_env (the HMAC key)");
+    }
+  }
+  if (p.channel == core::DeliveryChannel::kEmail && (p.email_to.empty() || p.smtp_url.empty())) {
+    return config_error(path, t, "an email partner needs email and smtp_url");
+  }
+  auto interval = read_duration(path, t, "interval", default_interval, 60);
+  if (!interval) return core::fail(interval.error());
+  p.interval = *interval;
+  auto kinds = read_string_list(path, t, "opt_out_kinds", {});
+  if (!kinds) return core::fail(kinds.error());
+  for (const auto& k : *kinds) {
+    auto kind = core::parse_finding_kind(k);
+    if (!kind) {
+      return config_error(path, where("opt_out_kinds"),
+                          "opt_out_kinds: '" + k +
+                              "' is not a finding kind (no-auth, default-password, vulnerable, "
+                              "exposed-service, infected)");
+    }
+    p.opt_out_kinds.push_back(*kind);
+  }
+  auto paused = read_bool(path, t, "paused", false);
+  if (!paused) return core::fail(paused.error());
+  p.paused = *paused;
+  auto insecure = read_bool(path, t, "allow_insecure", false);
+  if (!insecure) return core::fail(insecure.error());
+  p.allow_insecure = *insecure;
+  return cp;
+}
+
 // toml++ 3.3 (Debian 12) reaches __builtin_unreachable, undefined behaviour, when it asks whether
 // certain non-ASCII characters are whitespace (marzer/tomlplusplus#190 and #295, fixed upstream
 // after 3.3). It asks outside strings and comments, where TOML allows no non-ASCII anyway, and
@@ -310,8 +520,9 @@ core::Result<Config> parse_config(std::string_view text, const std::string& name
                       where_of(name, err.source()));
   }
   const toml::table& root = parsed.table();
-  CITYWATCH_TRY(
-      check_keys(name, root, "", {"city", "database", "import", "geo", "risk", "capture", "scan"}));
+  CITYWATCH_TRY(check_keys(name, root, "",
+                           {"city", "database", "import", "geo", "risk", "capture", "scan",
+                            "notify", "partner"}));
   Config config;
   auto base = std::filesystem::path(name).parent_path();
 
@@ -481,6 +692,25 @@ core::Result<Config> parse_config(std::string_view text, const std::string& name
       auto v = read_string(name, t, key, *out);
       if (!v) return core::fail(v.error());
       *out = resolve(base, *v);
+    }
+  }
+
+  auto notify_table = section("notify");
+  if (!notify_table) return core::fail(notify_table.error());
+  if (*notify_table) CITYWATCH_TRY(load_notify(name, **notify_table, config.notify));
+  if (const toml::node* node = root.get("partner")) {
+    const toml::array* list = node->as_array();
+    if (!list) return config_error(name, *node, "partners are [[partner]] tables");
+    std::set<std::string> names;
+    for (const toml::node& item : *list) {
+      const toml::table* t = item.as_table();
+      if (!t) return config_error(name, item, "partners are [[partner]] tables");
+      auto p = load_partner(name, base, *t, config.notify.interval);
+      if (!p) return core::fail(p.error());
+      if (!names.insert(p->partner.name).second) {
+        return config_error(name, item, "partner " + p->partner.name + " is defined twice");
+      }
+      config.notify.partners.push_back(std::move(*p));
     }
   }
   return config;

@@ -9,8 +9,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/partner.h"
 #include "core/result.h"
 #include "enrich/geolocator.h"
+#include "notify/formats.h"
+#include "notify/retry.h"
 
 namespace citywatch::app {
 
@@ -40,6 +43,26 @@ struct ScanConfig {
 // The bundled The Hague setup: the CBS 2023 boundary and wijken from data/geo/, no database.
 enrich::GeoConfig default_geo_config();
 
+// A [[partner]] table: the partner, and a prefix CSV (prefix,asn,organisation) to read in.
+struct ConfigPartner {
+  core::Partner partner;
+  std::string prefix_csv;
+  int line = 0;  // where the table starts, for messages
+};
+
+// [notify]: defaults for every partner, the retry policy and the re-check.
+struct NotifyConfig {
+  core::UnixSeconds interval = 7 * 86400;        // partners without their own interval
+  core::UnixSeconds recheck_after = 14 * 86400;  // after an acknowledgement
+  notify::RetryPolicy retry;
+  core::UnixSeconds timeout = 30;
+  core::UnixSeconds connect_timeout = 10;
+  std::vector<std::string> in_city{"yes"};  // device locations whose findings are notified
+  std::string mail_from = "citywatch@localhost";
+  notify::Reporter reporter;
+  std::vector<ConfigPartner> partners;
+};
+
 struct Config {
   std::string city_name = "'s-Gravenhage";
   std::string city_code = "GM0518";
@@ -61,6 +84,7 @@ struct Config {
   std::size_t capture_flow_idle_seconds = 120;
   std::size_t capture_flush_seconds = 60;  // live capture: write what was seen this often
   ScanConfig scan;
+  NotifyConfig notify;
 };
 
 // Reads and validates a config file. Unknown keys are errors (a typo must not silently fall

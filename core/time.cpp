@@ -144,4 +144,64 @@ UnixSeconds SystemClock::now() const {
       .count();
 }
 
+std::optional<UnixSeconds> parse_duration(std::string_view text) {
+  if (text.empty() || text.size() > 20) return std::nullopt;
+  UnixSeconds unit = 1;
+  switch (text.back()) {
+    case 's':
+      text.remove_suffix(1);
+      break;
+    case 'm':
+      unit = 60;
+      text.remove_suffix(1);
+      break;
+    case 'h':
+      unit = 3600;
+      text.remove_suffix(1);
+      break;
+    case 'd':
+      unit = 86400;
+      text.remove_suffix(1);
+      break;
+    case 'w':
+      unit = 7 * 86400;
+      text.remove_suffix(1);
+      break;
+    default:
+      break;
+  }
+  if (text.empty() || text.size() > 12) return std::nullopt;
+  UnixSeconds n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    n = n * 10 + (c - '0');
+  }
+  constexpr UnixSeconds kMax = 100LL * 366 * 86400;
+  if (n > kMax / unit) return std::nullopt;
+  return n * unit;
+}
+
+std::string format_duration(UnixSeconds seconds) {
+  struct Unit {
+    UnixSeconds size;
+    char name;
+  };
+  static constexpr Unit kUnits[] = {{86400, 'd'}, {3600, 'h'}, {60, 'm'}};
+  if (seconds > 0) {
+    for (const auto& u : kUnits) {
+      if (seconds % u.size == 0) return std::to_string(seconds / u.size) + u.name;
+    }
+  }
+  return std::to_string(seconds) + "s";
+}
+
+std::string format_utc_compact(UnixSeconds t) {
+  std::string s = format_utc(t);  // 2024-05-01T12:00:00Z
+  std::string out;
+  for (char c : s) {
+    if (c != '-' && c != ':') out += c;
+  }
+  return out;
+}
+
 }  // namespace citywatch::core

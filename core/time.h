@@ -23,6 +23,15 @@ std::optional<UnixSeconds> parse_utc_date(std::string_view text);
 // "2024-05-01T12:00:00Z"
 std::string format_utc(UnixSeconds t);
 
+// A span of time as people write it in config and on the command line: "90s", "30m", "12h",
+// "7d", "2w", or plain seconds ("3600"). Between 0 and 100 years; nullopt otherwise.
+std::optional<UnixSeconds> parse_duration(std::string_view text);
+// The shortest exact form: 604800 -> "7d", 5400 -> "90m".
+std::string format_duration(UnixSeconds seconds);
+
+// "20261123T113000Z": for ids and file names.
+std::string format_utc_compact(UnixSeconds t);
+
 // Days since the epoch for a civil date (proleptic Gregorian), and back.
 std::int64_t days_from_civil(int year, unsigned month, unsigned day);
 

@@ -98,6 +98,11 @@ StoredFinding read_row(const Statement& s) {
 
 }  // namespace
 
+std::vector<std::string> parse_evidence_json(std::string_view json) {
+  return parse_string_array(json);
+}
+std::vector<core::CveRef> parse_cves_json(std::string_view json) { return parse_cves(json); }
+
 std::string evidence_json(const std::vector<std::string>& evidence) {
   core::JsonWriter w;
   w.begin_array();
@@ -235,6 +240,25 @@ core::Result<bool> FindingStore::record_secure(const core::Finding& f, core::Uni
   auto status = core::parse_finding_status(q->text(1)).value_or(core::FindingStatus::kOpen);
   core::UnixSeconds last = q->int64(2);
   std::string severity = q->text(3);
+  if (status == core::FindingStatus::kFixed) {
+    // A second, later look that is still secure confirms the fix.
+    auto at = conn_.prepare("SELECT status_observed_at FROM findings WHERE id = ?");
+    if (!at) return core::fail(at.error());
+    at->bind(1, id);
+    auto r = at->step();
+    if (!r) return core::fail(r.error());
+    if (!*r || f.observed_at <= at->int64(0)) return false;
+    auto v = conn_.prepare(
+        "UPDATE findings SET status = 'verified', status_observed_at = ?, status_changed_at = ? "
+        "WHERE id = ?");
+    if (!v) return core::fail(v.error());
+    v->bind(1, f.observed_at).bind(2, now).bind(3, id);
+    CITYWATCH_TRY(v->run());
+    CITYWATCH_TRY(add_event(id, now, f.observed_at, "verified", "verified", severity,
+                            f.evidence.empty() ? "" : f.evidence.front(),
+                            "a later look at the same service confirms the fix"));
+    return true;
+  }
   // Only a later look at the same service can fix it; an older one says nothing about now.
   if (!core::is_active(status) || f.observed_at <= last) return false;
   auto u = conn_.prepare(
@@ -353,6 +377,39 @@ core::Result<std::optional<core::IpAddress>> FindingStore::device_of(std::int64_
   if (!row) return core::fail(row.error());
   if (!*row) return std::optional<core::IpAddress>();
   return std::optional<core::IpAddress>(column_ip(*q, 0));
+}
+
+core::Result<bool> FindingStore::mark_notified(std::int64_t id, core::UnixSeconds now,
+                                               std::string_view note) {
+  auto u = conn_.prepare(
+      "UPDATE findings SET status = 'notified', status_changed_at = ? "
+      "WHERE id = ? AND status IN ('open', 'reopened')");
+  if (!u) return core::fail(u.error());
+  u->bind(1, now).bind(2, id);
+  CITYWATCH_TRY(u->run());
+  if (conn_.changes() == 0) return false;
+  auto sev = conn_.prepare("SELECT severity FROM findings WHERE id = ?");
+  if (!sev) return core::fail(sev.error());
+  sev->bind(1, id);
+  auto row = sev->step();
+  if (!row) return core::fail(row.error());
+  std::string severity = *row ? sev->text(0) : "";
+  sev->reset();
+  CITYWATCH_TRY(add_event(id, now, 0, "notified", "notified", severity, "", note));
+  return true;
+}
+
+core::Result<void> FindingStore::note_event(std::int64_t id, core::UnixSeconds now,
+                                            std::string_view event, std::string_view note) {
+  auto q = conn_.prepare("SELECT status, severity FROM findings WHERE id = ?");
+  if (!q) return core::fail(q.error());
+  q->bind(1, id);
+  auto row = q->step();
+  if (!row) return core::fail(row.error());
+  if (!*row) return core::fail(core::ErrorCode::kNotFound, "no finding " + std::to_string(id));
+  std::string status = q->text(0), severity = q->text(1);
+  q->reset();
+  return add_event(id, now, 0, event, status, severity, "", note);
 }
 
 core::Result<std::int64_t> FindingStore::exempt(const Exemption& e, core::UnixSeconds now) {

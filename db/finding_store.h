@@ -65,7 +65,8 @@ class FindingStore {
   // The problem was seen at f.observed_at.
   core::Result<Outcome> record_present(const core::Finding& f, core::UnixSeconds now);
   // A newer observation of the same service shows the problem is gone: an active finding of
-  // this identity becomes fixed. Returns true when one did.
+  // this identity becomes fixed, and a fixed one becomes verified (a later look confirms the
+  // fix). Returns true when the status changed.
   core::Result<bool> record_secure(const core::Finding& identity, core::UnixSeconds now);
   // Sets the service's auth state (none / default-credentials / required).
   core::Result<void> set_service_auth(const core::IpAddress& ip, std::uint16_t port,
@@ -88,6 +89,13 @@ class FindingStore {
                                                         core::UnixSeconds now);
   core::Result<std::optional<core::IpAddress>> device_of(std::int64_t finding_id);
 
+  // A partner acknowledged a batch holding the finding: open or reopened becomes notified.
+  // Returns false when the finding was in another status (it keeps that status).
+  core::Result<bool> mark_notified(std::int64_t id, core::UnixSeconds now, std::string_view note);
+  // Adds a history line without changing the status (partner feedback, disputes).
+  core::Result<void> note_event(std::int64_t id, core::UnixSeconds now, std::string_view event,
+                                std::string_view note);
+
  private:
   core::Result<void> add_event(std::int64_t id, core::UnixSeconds now,
                                core::UnixSeconds observed_at, std::string_view event,
@@ -100,5 +108,7 @@ class FindingStore {
 // JSON encodings of the list columns, and back (for the listing).
 std::string evidence_json(const std::vector<std::string>& evidence);
 std::string cves_json(const std::vector<core::CveRef>& cves);
+std::vector<std::string> parse_evidence_json(std::string_view json);
+std::vector<core::CveRef> parse_cves_json(std::string_view json);
 
 }  // namespace citywatch::db

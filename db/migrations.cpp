@@ -257,11 +257,155 @@ CREATE TABLE scan_run_services (
 ) WITHOUT ROWID;
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{{
+// Notifications (docs/notifications.md): partners with their prefixes and AS numbers, batches
+// and their items (a snapshot of each finding as sent, so a retry sends the same bytes), every
+// delivery attempt, what each partner was told about each finding (suppression and re-check),
+// and the CISO team's queue of disputed items. Secrets are never stored: only the file or
+// environment variable they are read from.
+constexpr std::string_view kV5 = R"sql(
+CREATE TABLE partners (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  organisation TEXT,
+  contact TEXT,
+  channel TEXT NOT NULL CHECK (channel IN ('webhook', 'email', 'pull')),
+  format TEXT NOT NULL CHECK (format IN ('csv', 'json', 'xarf')),
+  webhook_url TEXT,
+  secret_file TEXT,
+  secret_env TEXT,
+  ca_file TEXT,
+  allow_insecure INTEGER NOT NULL DEFAULT 0,
+  email_to TEXT,
+  smtp_url TEXT,
+  smtp_user TEXT,
+  smtp_password_file TEXT,
+  smtp_password_env TEXT,
+  interval_seconds INTEGER NOT NULL,
+  opt_out_kinds TEXT,
+  paused INTEGER NOT NULL DEFAULT 0,
+  source TEXT NOT NULL CHECK (source IN ('cli', 'config')),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  removed_at INTEGER
+);
+
+CREATE TABLE partner_prefixes (
+  partner_id INTEGER NOT NULL REFERENCES partners (id),
+  prefix TEXT NOT NULL,
+  asn INTEGER,
+  organisation TEXT,
+  PRIMARY KEY (partner_id, prefix)
+) WITHOUT ROWID;
+
+CREATE TABLE partner_asns (
+  partner_id INTEGER NOT NULL REFERENCES partners (id),
+  asn INTEGER NOT NULL,
+  PRIMARY KEY (partner_id, asn)
+) WITHOUT ROWID;
+
+CREATE TABLE batches (
+  id INTEGER PRIMARY KEY,
+  batch_id TEXT NOT NULL UNIQUE,
+  partner_id INTEGER NOT NULL REFERENCES partners (id),
+  format TEXT NOT NULL CHECK (format IN ('csv', 'json', 'xarf')),
+  channel TEXT NOT NULL CHECK (channel IN ('webhook', 'email', 'pull')),
+  created_at INTEGER NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'retry', 'delivered',
+                                         'acknowledged', 'dead', 'discarded')),
+  item_count INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  delivered_at INTEGER,
+  acknowledged_at INTEGER,
+  acknowledged_by TEXT,
+  last_error TEXT
+);
+CREATE INDEX batches_by_status ON batches (status, next_attempt_at);
+CREATE INDEX batches_by_partner ON batches (partner_id, created_at);
+
+CREATE TABLE batch_items (
+  batch INTEGER NOT NULL REFERENCES batches (id),
+  item INTEGER NOT NULL,
+  finding_id INTEGER NOT NULL REFERENCES findings (id),
+  notice TEXT NOT NULL CHECK (notice IN ('new', 'repeat', 'severity-raised', 'recheck')),
+  status TEXT NOT NULL,
+  ip NOT NULL,
+  port INTEGER NOT NULL,
+  transport INTEGER NOT NULL,
+  protocol TEXT,
+  asn INTEGER,
+  kind TEXT NOT NULL,
+  code TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  confidence TEXT NOT NULL,
+  vendor TEXT,
+  model TEXT,
+  version TEXT,
+  cves TEXT,
+  summary TEXT,
+  district_code TEXT,
+  district_name TEXT,
+  observed_at TEXT NOT NULL,
+  src_port INTEGER,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  feedback TEXT CHECK (feedback IN ('not-our-customer', 'customer-informed', 'fixed', 'dispute')),
+  feedback_note TEXT,
+  feedback_at INTEGER,
+  PRIMARY KEY (batch, item)
+) WITHOUT ROWID;
+CREATE INDEX batch_items_by_finding ON batch_items (finding_id);
+
+CREATE TABLE deliveries (
+  id INTEGER PRIMARY KEY,
+  batch INTEGER NOT NULL REFERENCES batches (id),
+  attempt INTEGER NOT NULL,
+  channel TEXT NOT NULL,
+  pid INTEGER,
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  outcome TEXT NOT NULL
+    CHECK (outcome IN ('started', 'delivered', 'retry', 'dead', 'interrupted')),
+  http_status INTEGER,
+  response TEXT,
+  error TEXT,
+  next_attempt_at INTEGER,
+  UNIQUE (batch, attempt)
+);
+
+CREATE TABLE partner_findings (
+  partner_id INTEGER NOT NULL REFERENCES partners (id),
+  finding_id INTEGER NOT NULL REFERENCES findings (id),
+  last_batch INTEGER NOT NULL REFERENCES batches (id),
+  last_sent_at INTEGER NOT NULL,
+  last_severity TEXT NOT NULL,
+  acknowledged_at INTEGER,
+  recheck_due_at INTEGER,
+  outcome_reported TEXT,
+  PRIMARY KEY (partner_id, finding_id)
+) WITHOUT ROWID;
+CREATE INDEX partner_findings_by_finding ON partner_findings (finding_id);
+
+CREATE TABLE disputes (
+  id INTEGER PRIMARY KEY,
+  batch INTEGER NOT NULL REFERENCES batches (id),
+  item INTEGER NOT NULL,
+  finding_id INTEGER NOT NULL REFERENCES findings (id),
+  partner_id INTEGER NOT NULL REFERENCES partners (id),
+  note TEXT,
+  created_at INTEGER NOT NULL,
+  resolved_at INTEGER,
+  resolution TEXT,
+  UNIQUE (batch, item)
+);
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "devices, services, observations, imports", kV1},
     {2, "fingerprints, findings, exemptions, vulnerability database", kV2},
     {3, "device locations", kV3},
     {4, "active scan runs and the services each run saw", kV4},
+    {5, "notification partners, batches, deliveries, feedback", kV5},
 }};
 
 }  // namespace

@@ -12,7 +12,8 @@ build_pkgs=(g++ cmake make pkg-config libpcap-dev libcurl4-openssl-dev libmaxmin
   libsqlite3-dev libspdlog-dev libsimdjson-dev nlohmann-json3-dev libcli11-dev
   libtomlplusplus-dev libcpp-httplib-dev libsodium-dev libexpat1-dev zlib1g-dev libssl-dev
   libgtest-dev libgmock-dev)
-test_pkgs=(nmap sqlite3 python3 perl libmaxmind-db-writer-perl mosquitto busybox-static snmpd snmp)
+test_pkgs=(nmap sqlite3 python3 perl libmaxmind-db-writer-perl mosquitto busybox-static snmpd snmp
+           python3-aiosmtpd openssl)
 ci_pkgs=(clang-14 libclang-rt-14-dev)
 bench_pkgs=(python3-maxminddb mmdb-bin)
 

@@ -163,3 +163,80 @@ TEST(Config, CaptureSection) {
 
 }  // namespace
 }  // namespace citywatch::app
+
+namespace citywatch::app {
+namespace {
+
+TEST(Config, NotifySectionAndPartnersAreRead) {
+  auto c = parse_config(R"(
+[notify]
+interval = "3d"
+recheck_after = "12h"
+retry_initial = "30s"
+retry_max_attempts = 5
+retry_jitter = 0.1
+in_city = ["yes", "possibly"]
+reporter_contact = "ciso@city.example"
+
+[[partner]]
+name = "kpn"
+prefixes = ["198.51.100.0/24"]
+asns = [64496]
+webhook = "https://abuse.kpn.example/hook"
+secret_env = "KPN_KEY"
+format = "xarf"
+opt_out_kinds = ["exposed-service"]
+
+[[partner]]
+name = "city-it"
+email = "soc@city.example"
+smtp_url = "smtp://relay.city.example:587"
+smtp_password_file = "smtp.pw"
+interval = "1d"
+)",
+                        "/etc/citywatch/citywatch.toml");
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->notify.interval, 3 * 86400);
+  EXPECT_EQ(c->notify.recheck_after, 12 * 3600);
+  EXPECT_EQ(c->notify.retry.initial_delay, 30);
+  EXPECT_EQ(c->notify.retry.max_attempts, 5);
+  EXPECT_EQ(c->notify.in_city, (std::vector<std::string>{"yes", "possibly"}));
+  EXPECT_EQ(c->notify.reporter.contact, "ciso@city.example");
+  ASSERT_EQ(c->notify.partners.size(), 2u);
+  const auto& kpn = c->notify.partners[0].partner;
+  EXPECT_EQ(kpn.channel, core::DeliveryChannel::kWebhook);
+  EXPECT_EQ(kpn.format, core::BatchFormat::kXarf);
+  EXPECT_EQ(kpn.interval, 3 * 86400);  // the [notify] default
+  EXPECT_EQ(kpn.hmac_secret.env, "KPN_KEY");
+  EXPECT_EQ(kpn.source, "config");
+  const auto& it = c->notify.partners[1].partner;
+  EXPECT_EQ(it.channel, core::DeliveryChannel::kEmail);
+  EXPECT_EQ(it.smtp_password.file, "/etc/citywatch/smtp.pw");  // beside the config file
+  EXPECT_EQ(it.interval, 86400);
+}
+
+TEST(Config, PartnerMistakesAreConfigErrorsWithTheLine) {
+  auto error = [](const std::string& text) {
+    auto c = parse_config(text, "c.toml");
+    return c ? std::string() : c.error().to_string();
+  };
+  EXPECT_NE(
+      error("[[partner]]\nname = \"x\"\nsecret = \"hunter2\"\n").find("c.toml:3: secrets never"),
+      std::string::npos);
+  EXPECT_NE(error("[[partner]]\nname = \"x\"\nwebhook = \"https://x.example\"\n")
+                .find("secret_file or secret_env"),
+            std::string::npos);
+  EXPECT_NE(error("[[partner]]\nname = \"bad name\"\n").find("needs a name"), std::string::npos);
+  EXPECT_NE(error("[[partner]]\nname = \"x\"\nprefixes = [\"300.1.2.0/24\"]\n").find("CIDR"),
+            std::string::npos);
+  EXPECT_NE(error("[[partner]]\nname = \"x\"\n[[partner]]\nname = \"x\"\n").find("defined twice"),
+            std::string::npos);
+  EXPECT_NE(error("[notify]\ninterval = \"soon\"\n").find("c.toml:2: interval must be a duration"),
+            std::string::npos);
+  EXPECT_NE(
+      error("[[partner]]\nname = \"x\"\nopt_out_kinds = [\"spam\"]\n").find("not a finding kind"),
+      std::string::npos);
+}
+
+}  // namespace
+}  // namespace citywatch::app
