@@ -520,9 +520,9 @@ core::Result<Config> parse_config(std::string_view text, const std::string& name
                       where_of(name, err.source()));
   }
   const toml::table& root = parsed.table();
-  CITYWATCH_TRY(check_keys(name, root, "",
-                           {"city", "database", "import", "geo", "risk", "capture", "scan",
-                            "notify", "partner"}));
+  CITYWATCH_TRY(check_keys(
+      name, root, "",
+      {"city", "database", "import", "geo", "risk", "capture", "scan", "notify", "partner"}));
   Config config;
   auto base = std::filesystem::path(name).parent_path();
 
