@@ -3,12 +3,11 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <memory>
-#include <sstream>
 
 #include "app/command.h"
 #include "app/progress.h"
+#include "core/file.h"
 #include "db/store.h"
 #include "db/vuln_store.h"
 #include "risk/vuln_feed.h"
@@ -16,22 +15,16 @@
 namespace citywatch::app {
 namespace {
 
-core::Result<std::string> read_whole(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return core::fail(core::ErrorCode::kNotFound, "cannot open the file", path);
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) return core::fail(core::ErrorCode::kIo, "read failed", path);
-  return buf.str();
-}
-
 core::Result<int> run_vulndb_import(const Context& c, const std::vector<std::string>& files) {
   auto store = db::Store::open(c.config.database_path, false);
   if (!store) return core::fail(store.error());
   int exit_code = 0;
   for (const auto& path : files) {
     auto started = std::chrono::steady_clock::now();
-    auto text = read_whole(path);
+    // NVD yearly feeds and API pages are parsed as whole documents; 1 GiB is well above the
+    // largest published file.
+    auto text = core::read_file(path, std::size_t{1} << 30, core::ErrorCode::kNotFound,
+                                "give an NVD JSON file or the CISA KEV JSON/CSV");
     if (!text) {
       std::fprintf(stderr, "%s\n", text.error().to_string().c_str());
       exit_code = std::max(exit_code, core::exit_code(text.error().code));

@@ -1,41 +1,23 @@
 #include "core/batch.h"
 
-#include <array>
-#include <utility>
+#include "core/enum_names.h"
 
 namespace citywatch::core {
 namespace {
 
-template <typename E, std::size_t N>
-std::string_view name_of(const std::array<std::pair<E, std::string_view>, N>& table, E value) {
-  for (const auto& [e, name] : table) {
-    if (e == value) return name;
-  }
-  return "unknown";
-}
-
-template <typename E, std::size_t N>
-std::optional<E> parse_of(const std::array<std::pair<E, std::string_view>, N>& table,
-                          std::string_view text) {
-  for (const auto& [e, name] : table) {
-    if (name == text) return e;
-  }
-  return std::nullopt;
-}
-
-constexpr std::array<std::pair<Notice, std::string_view>, 4> kNotices{{
+constexpr NameTable<Notice, 4> kNotices{{
     {Notice::kNew, "new"},
     {Notice::kRepeat, "repeat"},
     {Notice::kSeverityRaised, "severity-raised"},
     {Notice::kRecheck, "recheck"},
 }};
-constexpr std::array<std::pair<Feedback, std::string_view>, 4> kFeedback{{
+constexpr NameTable<Feedback, 4> kFeedback{{
     {Feedback::kNotOurCustomer, "not-our-customer"},
     {Feedback::kCustomerInformed, "customer-informed"},
     {Feedback::kFixed, "fixed"},
     {Feedback::kDispute, "dispute"},
 }};
-constexpr std::array<std::pair<BatchStatus, std::string_view>, 7> kStatuses{{
+constexpr NameTable<BatchStatus, 7> kStatuses{{
     {BatchStatus::kPending, "pending"},
     {BatchStatus::kSending, "sending"},
     {BatchStatus::kRetry, "retry"},
@@ -48,7 +30,7 @@ constexpr std::array<std::pair<BatchStatus, std::string_view>, 7> kStatuses{{
 }  // namespace
 
 std::string_view to_string(Notice n) { return name_of(kNotices, n); }
-std::optional<Notice> parse_notice(std::string_view text) { return parse_of(kNotices, text); }
+std::optional<Notice> parse_notice(std::string_view text) { return parse_name(kNotices, text); }
 
 std::string_view to_string(Feedback f) { return name_of(kFeedback, f); }
 std::optional<Feedback> parse_feedback(std::string_view text) {
@@ -58,12 +40,12 @@ std::optional<Feedback> parse_feedback(std::string_view text) {
     if (c == ' ' || c == '_') c = '-';
     if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
   }
-  return parse_of(kFeedback, norm);
+  return parse_name(kFeedback, norm);
 }
 
 std::string_view to_string(BatchStatus s) { return name_of(kStatuses, s); }
 std::optional<BatchStatus> parse_batch_status(std::string_view text) {
-  return parse_of(kStatuses, text);
+  return parse_name(kStatuses, text);
 }
 
 bool holds_findings(BatchStatus s) {

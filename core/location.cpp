@@ -1,19 +1,18 @@
 #include "core/location.h"
 
-#include <array>
-#include <utility>
+#include "core/enum_names.h"
 
 namespace citywatch::core {
 namespace {
 
-constexpr std::array<std::pair<InCity, std::string_view>, 4> kInCity{{
+constexpr NameTable<InCity, 4> kInCity{{
     {InCity::kUnknown, "unknown"},
     {InCity::kYes, "yes"},
     {InCity::kNo, "no"},
     {InCity::kPossibly, "possibly"},
 }};
 
-constexpr std::array<std::pair<LocateMethod, std::string_view>, 5> kMethods{{
+constexpr NameTable<LocateMethod, 5> kMethods{{
     {LocateMethod::kNone, "none"},
     {LocateMethod::kMunicipalRange, "municipal-range"},
     {LocateMethod::kPrefixMap, "prefix-map"},
@@ -23,32 +22,14 @@ constexpr std::array<std::pair<LocateMethod, std::string_view>, 5> kMethods{{
 
 }  // namespace
 
-std::string_view to_string(InCity v) {
-  for (const auto& [value, name] : kInCity) {
-    if (value == v) return name;
-  }
-  return "unknown";
-}
+std::string_view to_string(InCity v) { return name_of(kInCity, v); }
 
-std::optional<InCity> parse_in_city(std::string_view text) {
-  for (const auto& [value, name] : kInCity) {
-    if (name == text) return value;
-  }
-  return std::nullopt;
-}
+std::optional<InCity> parse_in_city(std::string_view text) { return parse_name(kInCity, text); }
 
-std::string_view to_string(LocateMethod m) {
-  for (const auto& [value, name] : kMethods) {
-    if (value == m) return name;
-  }
-  return "none";
-}
+std::string_view to_string(LocateMethod m) { return name_of(kMethods, m, "none"); }
 
 std::optional<LocateMethod> parse_locate_method(std::string_view text) {
-  for (const auto& [value, name] : kMethods) {
-    if (name == text) return value;
-  }
-  return std::nullopt;
+  return parse_name(kMethods, text);
 }
 
 }  // namespace citywatch::core

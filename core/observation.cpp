@@ -2,12 +2,13 @@
 
 #include <array>
 
+#include "core/enum_names.h"
 #include "core/text.h"
 
 namespace citywatch::core {
 namespace {
 
-constexpr std::array<std::pair<Source, std::string_view>, 8> kSources{{
+constexpr NameTable<Source, 8> kSources{{
     {Source::kShodan, "shodan"},
     {Source::kShadowserver, "shadowserver"},
     {Source::kNmap, "nmap"},
@@ -28,19 +29,9 @@ std::optional<Transport> parse_transport(std::string_view text) {
   return std::nullopt;
 }
 
-std::string_view to_string(Source s) {
-  for (const auto& [source, name] : kSources) {
-    if (source == s) return name;
-  }
-  return "unknown";
-}
+std::string_view to_string(Source s) { return name_of(kSources, s); }
 
-std::optional<Source> parse_source(std::string_view text) {
-  for (const auto& [source, name] : kSources) {
-    if (name == text) return source;
-  }
-  return std::nullopt;
-}
+std::optional<Source> parse_source(std::string_view text) { return parse_name(kSources, text); }
 
 std::string ObservationKey::to_string() const {
   return std::string(core::to_string(source)) + "/" + ip.to_string() + "/" + std::to_string(port) +

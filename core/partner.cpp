@@ -1,18 +1,18 @@
 #include "core/partner.h"
 
 #include <algorithm>
-#include <array>
-#include <utility>
+
+#include "core/enum_names.h"
 
 namespace citywatch::core {
 namespace {
 
-constexpr std::array<std::pair<DeliveryChannel, std::string_view>, 3> kChannels{{
+constexpr NameTable<DeliveryChannel, 3> kChannels{{
     {DeliveryChannel::kWebhook, "webhook"},
     {DeliveryChannel::kEmail, "email"},
     {DeliveryChannel::kPull, "pull"},
 }};
-constexpr std::array<std::pair<BatchFormat, std::string_view>, 3> kFormats{{
+constexpr NameTable<BatchFormat, 3> kFormats{{
     {BatchFormat::kCsv, "csv"},
     {BatchFormat::kJson, "json"},
     {BatchFormat::kXarf, "xarf"},
@@ -20,32 +20,16 @@ constexpr std::array<std::pair<BatchFormat, std::string_view>, 3> kFormats{{
 
 }  // namespace
 
-std::string_view to_string(DeliveryChannel c) {
-  for (const auto& [e, name] : kChannels) {
-    if (e == c) return name;
-  }
-  return "unknown";
-}
+std::string_view to_string(DeliveryChannel c) { return name_of(kChannels, c); }
 
 std::optional<DeliveryChannel> parse_delivery_channel(std::string_view text) {
-  for (const auto& [e, name] : kChannels) {
-    if (name == text) return e;
-  }
-  return std::nullopt;
+  return parse_name(kChannels, text);
 }
 
-std::string_view to_string(BatchFormat f) {
-  for (const auto& [e, name] : kFormats) {
-    if (e == f) return name;
-  }
-  return "unknown";
-}
+std::string_view to_string(BatchFormat f) { return name_of(kFormats, f); }
 
 std::optional<BatchFormat> parse_batch_format(std::string_view text) {
-  for (const auto& [e, name] : kFormats) {
-    if (name == text) return e;
-  }
-  return std::nullopt;
+  return parse_name(kFormats, text);
 }
 
 bool Partner::opted_out(FindingKind kind) const {

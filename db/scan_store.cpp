@@ -1,12 +1,11 @@
 #include "db/scan_store.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <map>
 #include <tuple>
 
+#include "db/dead_runs.h"
 #include "db/store.h"
 
 namespace citywatch::db {
@@ -26,17 +25,9 @@ core::Result<std::int64_t> ScanStore::begin_run(const std::string& scope,
   // A run whose process is gone (killed, crashed) never finished: say so, so it is never
   // taken as the baseline of a delta.
   {
-    auto stale = conn_.prepare("SELECT id, pid FROM scan_runs WHERE status = 'running'");
-    if (!stale) return core::fail(stale.error());
-    std::vector<std::int64_t> dead;
-    while (true) {
-      auto row = stale->step();
-      if (!row) return core::fail(row.error());
-      if (!*row) break;
-      auto pid = static_cast<pid_t>(stale->int64(1));
-      if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH)) dead.push_back(stale->int64(0));
-    }
-    for (auto id : dead) {
+    auto dead = running_rows_of_dead_processes(conn_, "scan_runs");
+    if (!dead) return core::fail(dead.error());
+    for (auto id : *dead) {
       auto up = conn_.prepare(
           "UPDATE scan_runs SET status = 'interrupted', finished_at = ?2 WHERE id = ?1");
       if (!up) return core::fail(up.error());

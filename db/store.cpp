@@ -1,6 +1,5 @@
 #include "db/store.h"
 
-#include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sqlite3.h>
 #include <unistd.h>
@@ -11,6 +10,7 @@
 
 #include "core/json_writer.h"
 #include "core/text.h"
+#include "db/dead_runs.h"
 #include "db/migrations.h"
 
 namespace citywatch::db {
@@ -113,20 +113,12 @@ core::Result<std::int64_t> Store::begin_import(core::Source source, const std::s
                                                core::UnixSeconds now) {
   // An import whose process is gone was killed: say so instead of leaving it "running".
   {
-    auto stale = conn_.prepare("SELECT id, pid FROM imports WHERE status = 'running'");
-    if (!stale) return core::fail(stale.error());
-    std::vector<std::int64_t> dead;
-    while (true) {
-      auto row = stale->step();
-      if (!row) return core::fail(row.error());
-      if (!*row) break;
-      auto pid = static_cast<pid_t>(stale->int64(1));
-      if (pid <= 0 || (::kill(pid, 0) != 0 && errno == ESRCH)) dead.push_back(stale->int64(0));
-    }
+    auto dead = running_rows_of_dead_processes(conn_, "imports");
+    if (!dead) return core::fail(dead.error());
     auto mark = conn_.prepare(
         "UPDATE imports SET status = 'interrupted' WHERE id = ? AND status = 'running'");
     if (!mark) return core::fail(mark.error());
-    for (auto id : dead) CITYWATCH_TRY(mark->bind(1, id).run());
+    for (auto id : *dead) CITYWATCH_TRY(mark->bind(1, id).run());
   }
   auto stmt = conn_.prepare(
       "INSERT INTO imports (source, path, report_type, pid, started_at, status) "

@@ -5,10 +5,9 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
+#include "core/file.h"
 #include "core/text.h"
 
 namespace citywatch::enrich {
@@ -111,20 +110,10 @@ core::Result<Fingerprinter> Fingerprinter::load_dir(const std::string& dir) {
   std::sort(files.begin(), files.end());
   Fingerprinter f;
   for (const auto& path : files) {
-    std::ifstream in(path, std::ios::binary);
-    std::string text;
-    if (in) {
-      std::ostringstream buf;
-      buf << in.rdbuf();
-      text = buf.str();
-    }
-    if (!in && !in.eof()) {
-      return core::fail(core::ErrorCode::kIo, "cannot read rule file", path.string());
-    }
-    if (text.size() > kMaxRuleFile) {
-      return core::fail(core::ErrorCode::kConfig, "rule file larger than 16 MiB", path.string());
-    }
-    CITYWATCH_TRY(f.add_file(text, path.string()));
+    auto text = core::read_file(path.string(), kMaxRuleFile, core::ErrorCode::kIo,
+                                "check the permissions of the rule folder");
+    if (!text) return core::fail(text.error());
+    CITYWATCH_TRY(f.add_file(*text, path.string()));
   }
   f.build_index();
   return f;

@@ -1,8 +1,6 @@
 #include "risk/credential_list.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "core/file.h"
 #include "core/text.h"
 #include "risk/csv_line.h"
 
@@ -15,16 +13,10 @@ std::string CredentialList::vendor_key(std::string_view name) {
 }
 
 core::Result<CredentialList> CredentialList::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return core::fail(core::ErrorCode::kConfig,
-                      "cannot read the default-credential list; set CITYWATCH_DATA_DIR to the "
-                      "folder holding credentials/",
-                      path);
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return parse(buf.str(), path);
+  auto text = core::read_file(path, 64 << 20, core::ErrorCode::kConfig,
+                              "set CITYWATCH_DATA_DIR to the folder holding credentials/");
+  if (!text) return core::fail(text.error());
+  return parse(*text, path);
 }
 
 core::Result<CredentialList> CredentialList::parse(std::string_view text, const std::string& name) {

@@ -1,8 +1,6 @@
 #include "risk/eol_list.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "core/file.h"
 #include "core/text.h"
 #include "core/time.h"
 #include "risk/csv_line.h"
@@ -11,16 +9,10 @@
 namespace citywatch::risk {
 
 core::Result<EolList> EolList::load(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return core::fail(core::ErrorCode::kConfig,
-                      "cannot read the end-of-life list; set CITYWATCH_DATA_DIR to the folder "
-                      "holding vulns/",
-                      path);
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return parse(buf.str(), path);
+  auto text = core::read_file(path, 16 << 20, core::ErrorCode::kConfig,
+                              "set CITYWATCH_DATA_DIR to the folder holding vulns/");
+  if (!text) return core::fail(text.error());
+  return parse(*text, path);
 }
 
 core::Result<EolList> EolList::parse(std::string_view text, const std::string& name) {

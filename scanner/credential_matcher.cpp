@@ -1,8 +1,6 @@
 #include "scanner/credential_matcher.h"
 
-#include <fstream>
-#include <sstream>
-
+#include "core/file.h"
 #include "core/text.h"
 
 namespace citywatch::scanner {
@@ -62,19 +60,10 @@ std::string CredentialMatch::identity() const {
 
 core::Result<CredentialMatcher> CredentialMatcher::load(const std::string& path,
                                                         core::Diagnostics& diag) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return core::fail(core::ErrorCode::kConfig,
-                      "cannot read the default-credential list (set [capture] credentials_file)",
-                      path);
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  std::string csv = text.str();
-  if (csv.size() > kMaxFileBytes) {
-    return core::fail(core::ErrorCode::kConfig, "default-credential list larger than 64 MiB", path);
-  }
-  return parse(csv, path, diag);
+  auto csv = core::read_file(path, kMaxFileBytes, core::ErrorCode::kConfig,
+                             "set [capture] credentials_file to the default-credential list");
+  if (!csv) return core::fail(csv.error());
+  return parse(*csv, path, diag);
 }
 
 CredentialMatcher CredentialMatcher::parse(std::string_view csv, const std::string& where,
