@@ -6,6 +6,10 @@
 
 #include <filesystem>
 #include <set>
+#include <sstream>
+
+#include "app/schedule.h"
+#include "core/ip_address.h"
 
 namespace citywatch::app {
 namespace {
@@ -14,56 +18,147 @@ std::string where_of(const std::string& path, const toml::source_region& src) {
   return path + ":" + std::to_string(src.begin.line);
 }
 
-core::Failure config_error(const std::string& path, const toml::node& node, std::string message) {
-  return core::fail(core::ErrorCode::kConfig, std::move(message), where_of(path, node.source()));
-}
-
-// Rejects keys a table does not know, naming them with their line.
-core::Result<void> check_keys(const std::string& path, const toml::table& table,
-                              std::string_view table_name,
-                              std::initializer_list<std::string_view> known) {
-  std::set<std::string_view> allowed(known);
-  for (const auto& [key, node] : table) {
-    if (!allowed.contains(key.str())) {
-      std::string name = table_name.empty()
-                             ? std::string(key.str())
-                             : std::string(table_name) + "." + std::string(key.str());
-      return config_error(path, node, "unknown key '" + name + "'");
-    }
-  }
-  return core::ok();
-}
-
-core::Result<std::string> read_string(const std::string& path, const toml::table& table,
-                                      std::string_view key, std::string fallback) {
-  const toml::node* node = table.get(key);
-  if (!node) return fallback;
-  auto value = node->value<std::string>();
-  if (!value) return config_error(path, *node, std::string(key) + " must be a string");
-  return *value;
-}
-
-core::Result<std::size_t> read_count(const std::string& path, const toml::table& table,
-                                     std::string_view key, std::size_t fallback, std::int64_t min,
-                                     std::int64_t max) {
-  const toml::node* node = table.get(key);
-  if (!node) return fallback;
-  auto value = node->value<std::int64_t>();
-  if (!value || *value < min || *value > max) {
-    return config_error(path, *node,
-                        std::string(key) + " must be an integer from " + std::to_string(min) +
-                            " to " + std::to_string(max));
-  }
-  return static_cast<std::size_t>(*value);
-}
-
 std::string resolve(const std::filesystem::path& base, const std::string& value) {
   if (value.empty()) return value;
   std::filesystem::path p(value);
   return p.is_absolute() ? value : (base / p).lexically_normal().string();
 }
 
+// One TOML table with typed readers; every error names the key and its file:line.
+class Section {
+ public:
+  Section(const std::string& file, const toml::table* table, std::string name,
+          std::filesystem::path base)
+      : file_(file), table_(table), name_(std::move(name)), base_(std::move(base)) {}
+
+  bool present() const { return table_ != nullptr; }
+
+  core::Result<void> keys(std::initializer_list<std::string_view> known) const {
+    if (!table_) return core::ok();
+    std::set<std::string_view> allowed(known);
+    for (const auto& [key, node] : *table_) {
+      if (!allowed.contains(key.str())) {
+        return error(node, "unknown key '" + full(key.str()) + "'");
+      }
+    }
+    return core::ok();
+  }
+
+  core::Result<void> str(std::string_view key, std::string& out) const {
+    const toml::node* node = get(key);
+    if (!node) return core::ok();
+    auto value = node->value<std::string>();
+    if (!value) return error(*node, full(key) + " must be a string");
+    out = *value;
+    return core::ok();
+  }
+
+  core::Result<void> file_path(std::string_view key, std::string& out) const {
+    CITYWATCH_TRY(str(key, out));
+    out = resolve(base_, out);
+    return core::ok();
+  }
+
+  core::Result<void> integer(std::string_view key, std::int64_t& out, std::int64_t min,
+                             std::int64_t max) const {
+    const toml::node* node = get(key);
+    if (!node) return core::ok();
+    auto value = node->value<std::int64_t>();
+    if (!value || *value < min || *value > max) {
+      return error(*node, full(key) + " must be an integer from " + std::to_string(min) + " to " +
+                              std::to_string(max));
+    }
+    out = *value;
+    return core::ok();
+  }
+
+  core::Result<void> count(std::string_view key, std::size_t& out, std::int64_t min,
+                           std::int64_t max) const {
+    auto v = static_cast<std::int64_t>(out);
+    CITYWATCH_TRY(integer(key, v, min, max));
+    out = static_cast<std::size_t>(v);
+    return core::ok();
+  }
+
+  core::Result<void> flag(std::string_view key, bool& out) const {
+    const toml::node* node = get(key);
+    if (!node) return core::ok();
+    auto value = node->value<bool>();
+    if (!value) return error(*node, full(key) + " must be true or false");
+    out = *value;
+    return core::ok();
+  }
+
+  core::Result<void> strings(std::string_view key, std::vector<std::string>& out) const {
+    const toml::node* node = get(key);
+    if (!node) return core::ok();
+    const toml::array* arr = node->as_array();
+    if (!arr) return error(*node, full(key) + " must be an array of strings");
+    out.clear();
+    for (const auto& item : *arr) {
+      auto value = item.value<std::string>();
+      if (!value) return error(item, full(key) + " must be an array of strings");
+      out.push_back(*value);
+    }
+    return core::ok();
+  }
+
+  core::Result<void> schedule(std::string_view key, std::string& out) const {
+    CITYWATCH_TRY(str(key, out));
+    if (auto parsed = Schedule::parse(out); !parsed) {
+      const toml::node* node = get(key);
+      return node ? error(*node, full(key) + ": " + parsed.error().message)
+                  : core::fail(core::ErrorCode::kConfig, parsed.error().message, file_);
+    }
+    return core::ok();
+  }
+
+  core::Result<void> url(std::string_view key, std::string& out) const {
+    CITYWATCH_TRY(str(key, out));
+    const toml::node* node = get(key);
+    if (node && !out.empty() && !out.starts_with("http://") && !out.starts_with("https://")) {
+      return error(*node, full(key) + " must start with http:// or https://");
+    }
+    return core::ok();
+  }
+
+  const toml::node* get(std::string_view key) const { return table_ ? table_->get(key) : nullptr; }
+  core::Failure error(const toml::node& node, std::string message) const {
+    return core::fail(core::ErrorCode::kConfig, std::move(message), where_of(file_, node.source()));
+  }
+
+ private:
+  std::string full(std::string_view key) const {
+    return name_.empty() ? std::string(key) : name_ + "." + std::string(key);
+  }
+  const std::string& file_;
+  const toml::table* table_;
+  std::string name_;
+  std::filesystem::path base_;
+};
+
+core::Result<const toml::table*> sub_table(const std::string& file, const toml::table& parent,
+                                           std::string_view key, const std::string& name) {
+  const toml::node* node = parent.get(key);
+  if (!node) return static_cast<const toml::table*>(nullptr);
+  if (!node->is_table()) {
+    return core::fail(core::ErrorCode::kConfig, "[" + name + "] must be a table",
+                      where_of(file, node->source()));
+  }
+  return node->as_table();
+}
+
 }  // namespace
+
+bool valid_job_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
 
 core::Result<Config> load_config(const std::string& path) {
   toml::parse_result parsed = toml::parse_file(path);
@@ -77,55 +172,218 @@ core::Result<Config> load_config(const std::string& path) {
                       where_of(path, err.source()));
   }
   const toml::table& root = parsed.table();
-  CITYWATCH_TRY(check_keys(path, root, "", {"city", "database", "import"}));
+  const auto base = std::filesystem::path(path).parent_path();
   Config config;
-  auto base = std::filesystem::path(path).parent_path();
+  config.source_path = path;
+  Section top(path, &root, "", base);
+  CITYWATCH_TRY(top.keys({"city", "database", "import", "server", "scheduler", "retention",
+                          "http_client", "feeds", "alerts", "health", "jobs"}));
 
-  auto section = [&](std::string_view name) -> core::Result<const toml::table*> {
-    const toml::node* node = root.get(name);
-    if (!node) return static_cast<const toml::table*>(nullptr);
-    if (!node->is_table())
-      return config_error(path, *node, "[" + std::string(name) + "] must be a table");
-    return node->as_table();
+  auto section = [&](const toml::table& parent, std::string_view key,
+                     const std::string& name) -> core::Result<Section> {
+    auto table = sub_table(path, parent, key, name);
+    if (!table) return core::fail(table.error());
+    return Section(path, *table, name, base);
   };
 
-  auto city = section("city");
+  auto city = section(root, "city", "city");
   if (!city) return core::fail(city.error());
-  if (*city) {
-    CITYWATCH_TRY(check_keys(path, **city, "city", {"name", "code"}));
-    auto name = read_string(path, **city, "name", config.city_name);
-    if (!name) return core::fail(name.error());
-    config.city_name = *name;
-    auto code = read_string(path, **city, "code", config.city_code);
-    if (!code) return core::fail(code.error());
-    config.city_code = *code;
-  }
+  CITYWATCH_TRY(city->keys({"name", "code"}));
+  CITYWATCH_TRY(city->str("name", config.city_name));
+  CITYWATCH_TRY(city->str("code", config.city_code));
 
-  auto database = section("database");
+  auto database = section(root, "database", "database");
   if (!database) return core::fail(database.error());
-  if (*database) {
-    CITYWATCH_TRY(check_keys(path, **database, "database", {"path"}));
-    auto db = read_string(path, **database, "path", config.database_path);
-    if (!db) return core::fail(db.error());
-    config.database_path = resolve(base, *db);
-  } else {
-    config.database_path = resolve(base, config.database_path);
+  CITYWATCH_TRY(database->keys({"path"}));
+  CITYWATCH_TRY(database->str("path", config.database_path));
+  config.database_path = resolve(base, config.database_path);
+
+  auto import = section(root, "import", "import");
+  if (!import) return core::fail(import.error());
+  CITYWATCH_TRY(import->keys({"chunk_size", "reject_dir", "print_errors"}));
+  CITYWATCH_TRY(import->count("chunk_size", config.import_chunk_size, 1, 1000000));
+  CITYWATCH_TRY(import->file_path("reject_dir", config.reject_dir));
+  CITYWATCH_TRY(import->count("print_errors", config.print_errors, 0, 100000));
+
+  auto server = section(root, "server", "server");
+  if (!server) return core::fail(server.error());
+  ServerConfig& sv = config.server;
+  CITYWATCH_TRY(
+      server->keys({"listen", "threads", "max_body_kb", "max_upload_mb", "request_timeout_seconds",
+                    "session_minutes", "screen_min_count", "aggregate_cache_seconds"}));
+  CITYWATCH_TRY(server->str("listen", sv.listen));
+  CITYWATCH_TRY(server->count("threads", sv.threads, 1, 256));
+  std::int64_t body_kb = static_cast<std::int64_t>(sv.max_body_bytes / 1024);
+  CITYWATCH_TRY(server->integer("max_body_kb", body_kb, 1, 16384));
+  sv.max_body_bytes = static_cast<std::size_t>(body_kb) * 1024;
+  std::int64_t upload_mb = static_cast<std::int64_t>(sv.max_upload_bytes >> 20);
+  CITYWATCH_TRY(server->integer("max_upload_mb", upload_mb, 1, 65536));
+  sv.max_upload_bytes = static_cast<std::size_t>(upload_mb) << 20;
+  CITYWATCH_TRY(server->integer("request_timeout_seconds", sv.request_timeout_seconds, 1, 3600));
+  CITYWATCH_TRY(server->integer("session_minutes", sv.session_minutes, 1, 7 * 24 * 60));
+  CITYWATCH_TRY(server->integer("screen_min_count", sv.screen_min_count, 1, 1000));
+  CITYWATCH_TRY(server->integer("aggregate_cache_seconds", sv.aggregate_cache_seconds, 0, 3600));
+
+  auto scheduler = section(root, "scheduler", "scheduler");
+  if (!scheduler) return core::fail(scheduler.error());
+  SchedulerConfig& sc = config.scheduler;
+  CITYWATCH_TRY(
+      scheduler->keys({"tick_seconds", "lease_seconds", "workers", "shutdown_grace_seconds"}));
+  CITYWATCH_TRY(scheduler->integer("tick_seconds", sc.tick_seconds, 1, 3600));
+  CITYWATCH_TRY(scheduler->integer("lease_seconds", sc.lease_seconds, 10, 86400));
+  CITYWATCH_TRY(scheduler->count("workers", sc.workers, 1, 32));
+  CITYWATCH_TRY(scheduler->integer("shutdown_grace_seconds", sc.shutdown_grace_seconds, 1, 600));
+  if (sc.lease_seconds < 3 * sc.tick_seconds) {
+    return core::fail(core::ErrorCode::kConfig,
+                      "scheduler.lease_seconds must be at least 3 x tick_seconds (leases are "
+                      "renewed every tick)",
+                      path);
   }
 
-  auto import = section("import");
-  if (!import) return core::fail(import.error());
-  if (*import) {
-    CITYWATCH_TRY(
-        check_keys(path, **import, "import", {"chunk_size", "reject_dir", "print_errors"}));
-    auto chunk = read_count(path, **import, "chunk_size", config.import_chunk_size, 1, 1000000);
-    if (!chunk) return core::fail(chunk.error());
-    config.import_chunk_size = *chunk;
-    auto rejects = read_string(path, **import, "reject_dir", config.reject_dir);
-    if (!rejects) return core::fail(rejects.error());
-    config.reject_dir = resolve(base, *rejects);
-    auto print = read_count(path, **import, "print_errors", config.print_errors, 0, 100000);
-    if (!print) return core::fail(print.error());
-    config.print_errors = *print;
+  auto retention = section(root, "retention", "retention");
+  if (!retention) return core::fail(retention.error());
+  RetentionConfig& rc = config.retention;
+  CITYWATCH_TRY(retention->keys({"observation_days", "device_days", "audit_days", "job_run_days",
+                                 "reject_file_days", "schedule"}));
+  CITYWATCH_TRY(retention->integer("observation_days", rc.observation_days, 1, 36500));
+  CITYWATCH_TRY(retention->integer("device_days", rc.device_days, 1, 36500));
+  CITYWATCH_TRY(retention->integer("audit_days", rc.audit_days, 1, 36500));
+  CITYWATCH_TRY(retention->integer("job_run_days", rc.job_run_days, 1, 36500));
+  CITYWATCH_TRY(retention->integer("reject_file_days", rc.reject_file_days, 1, 36500));
+  CITYWATCH_TRY(retention->schedule("schedule", rc.schedule));
+  if (rc.device_days < rc.observation_days) {
+    return core::fail(core::ErrorCode::kConfig,
+                      "retention.device_days must not be shorter than observation_days (a "
+                      "device is kept while its evidence is)",
+                      path);
+  }
+
+  auto client = section(root, "http_client", "http_client");
+  if (!client) return core::fail(client.error());
+  HttpClientConfig& hc = config.http_client;
+  CITYWATCH_TRY(client->keys(
+      {"user_agent", "timeout_seconds", "connect_timeout_seconds", "max_download_mb", "ca_file"}));
+  CITYWATCH_TRY(client->str("user_agent", hc.user_agent));
+  CITYWATCH_TRY(client->integer("timeout_seconds", hc.timeout_seconds, 1, 86400));
+  CITYWATCH_TRY(client->integer("connect_timeout_seconds", hc.connect_timeout_seconds, 1, 600));
+  std::int64_t download_mb = static_cast<std::int64_t>(hc.max_download_bytes >> 20);
+  CITYWATCH_TRY(client->integer("max_download_mb", download_mb, 1, 1 << 20));
+  hc.max_download_bytes = static_cast<std::size_t>(download_mb) << 20;
+  CITYWATCH_TRY(client->file_path("ca_file", hc.ca_file));
+
+  auto feeds_table = sub_table(path, root, "feeds", "feeds");
+  if (!feeds_table) return core::fail(feeds_table.error());
+  static const toml::table kEmpty;
+  const toml::table& feeds = *feeds_table ? **feeds_table : kEmpty;
+  Section feeds_section(path, *feeds_table, "feeds", base);
+  CITYWATCH_TRY(feeds_section.keys({"shodan", "shadowserver", "dropdir"}));
+
+  auto shodan = section(feeds, "shodan", "feeds.shodan");
+  if (!shodan) return core::fail(shodan.error());
+  ShodanFeedConfig& sh = config.shodan;
+  CITYWATCH_TRY(shodan->keys({"enabled", "api_key_file", "networks", "query", "schedule",
+                              "base_url", "max_pages", "min_interval_ms", "stale_after_hours"}));
+  CITYWATCH_TRY(shodan->flag("enabled", sh.enabled));
+  CITYWATCH_TRY(shodan->file_path("api_key_file", sh.api_key_file));
+  CITYWATCH_TRY(shodan->strings("networks", sh.networks));
+  for (const auto& net : sh.networks) {
+    if (!core::Prefix::parse(net)) {
+      return shodan->error(*shodan->get("networks"),
+                           "feeds.shodan.networks: '" + net + "' is not a CIDR prefix");
+    }
+  }
+  CITYWATCH_TRY(shodan->str("query", sh.query));
+  CITYWATCH_TRY(shodan->schedule("schedule", sh.schedule));
+  CITYWATCH_TRY(shodan->url("base_url", sh.base_url));
+  CITYWATCH_TRY(shodan->integer("max_pages", sh.max_pages, 1, 10000));
+  CITYWATCH_TRY(shodan->integer("min_interval_ms", sh.min_interval_ms, 1, 60000));
+  CITYWATCH_TRY(shodan->integer("stale_after_hours", sh.stale_after_hours, 0, 24 * 365));
+  if (sh.enabled && sh.networks.empty()) {
+    return core::fail(core::ErrorCode::kConfig,
+                      "feeds.shodan is enabled but lists no networks (the city's prefixes)", path);
+  }
+
+  auto shadow = section(feeds, "shadowserver", "feeds.shadowserver");
+  if (!shadow) return core::fail(shadow.error());
+  ShadowserverFeedConfig& ss = config.shadowserver;
+  CITYWATCH_TRY(
+      shadow->keys({"enabled", "api_key_file", "secret_file", "api_url", "download_url", "reports",
+                    "types", "schedule", "lookback_days", "stale_after_hours"}));
+  CITYWATCH_TRY(shadow->flag("enabled", ss.enabled));
+  CITYWATCH_TRY(shadow->file_path("api_key_file", ss.api_key_file));
+  CITYWATCH_TRY(shadow->file_path("secret_file", ss.secret_file));
+  CITYWATCH_TRY(shadow->url("api_url", ss.api_url));
+  CITYWATCH_TRY(shadow->url("download_url", ss.download_url));
+  CITYWATCH_TRY(shadow->strings("reports", ss.reports));
+  CITYWATCH_TRY(shadow->strings("types", ss.types));
+  CITYWATCH_TRY(shadow->schedule("schedule", ss.schedule));
+  CITYWATCH_TRY(shadow->integer("lookback_days", ss.lookback_days, 1, 60));
+  CITYWATCH_TRY(shadow->integer("stale_after_hours", ss.stale_after_hours, 0, 24 * 365));
+
+  auto drop = section(feeds, "dropdir", "feeds.dropdir");
+  if (!drop) return core::fail(drop.error());
+  CITYWATCH_TRY(drop->keys({"path", "schedule", "stale_after_hours"}));
+  CITYWATCH_TRY(drop->file_path("path", config.dropdir.path));
+  CITYWATCH_TRY(drop->schedule("schedule", config.dropdir.schedule));
+  CITYWATCH_TRY(drop->integer("stale_after_hours", config.dropdir.stale_after_hours, 0, 24 * 365));
+
+  auto alerts = section(root, "alerts", "alerts");
+  if (!alerts) return core::fail(alerts.error());
+  AlertsConfig& ac = config.alerts;
+  CITYWATCH_TRY(alerts->keys(
+      {"syslog", "syslog_facility", "webhook_url", "webhook_secret_file", "feed_check_schedule"}));
+  CITYWATCH_TRY(alerts->str("syslog", ac.syslog));
+  if (!ac.syslog.empty() && !ac.syslog.starts_with("udp://") && !ac.syslog.starts_with("tcp://")) {
+    return alerts->error(*alerts->get("syslog"),
+                         "alerts.syslog must be udp://HOST:PORT or tcp://HOST:PORT");
+  }
+  CITYWATCH_TRY(alerts->str("syslog_facility", ac.syslog_facility));
+  static const std::set<std::string> kFacilities{"user",   "daemon", "auth",   "local0",
+                                                 "local1", "local2", "local3", "local4",
+                                                 "local5", "local6", "local7"};
+  if (!kFacilities.contains(ac.syslog_facility)) {
+    return core::fail(core::ErrorCode::kConfig,
+                      "alerts.syslog_facility must be one of user, daemon, auth, local0..local7",
+                      path);
+  }
+  CITYWATCH_TRY(alerts->url("webhook_url", ac.webhook_url));
+  CITYWATCH_TRY(alerts->file_path("webhook_secret_file", ac.webhook_secret_file));
+  CITYWATCH_TRY(alerts->schedule("feed_check_schedule", ac.feed_check_schedule));
+
+  auto health = section(root, "health", "health");
+  if (!health) return core::fail(health.error());
+  CITYWATCH_TRY(health->keys({"min_free_mb"}));
+  CITYWATCH_TRY(health->integer("min_free_mb", config.health.min_free_mb, 0, 1 << 30));
+
+  if (const toml::node* jobs = root.get("jobs")) {
+    const toml::array* arr = jobs->as_array();
+    if (!arr || !arr->is_array_of_tables()) {
+      return core::fail(core::ErrorCode::kConfig, "jobs must be an array of tables ([[jobs]])",
+                        where_of(path, jobs->source()));
+    }
+    std::set<std::string> names;
+    for (const auto& item : *arr) {
+      Section job(path, item.as_table(), "jobs", base);
+      CITYWATCH_TRY(job.keys({"name", "kind", "schedule", "params", "enabled"}));
+      ConfiguredJob j;
+      CITYWATCH_TRY(job.str("name", j.name));
+      CITYWATCH_TRY(job.str("kind", j.kind));
+      CITYWATCH_TRY(job.schedule("schedule", j.schedule));
+      CITYWATCH_TRY(job.flag("enabled", j.enabled));
+      if (!valid_job_name(j.name) || j.kind.empty() || j.schedule.empty()) {
+        return job.error(item,
+                         "each [[jobs]] needs name (letters, digits, '-', '_', '.'), kind and "
+                         "schedule");
+      }
+      if (!names.insert(j.name).second) return job.error(item, "job '" + j.name + "' twice");
+      if (const toml::node* params = job.get("params")) {
+        if (!params->is_table()) return job.error(*params, "jobs.params must be a table");
+        std::ostringstream json;
+        json << toml::json_formatter{*params->as_table(), toml::format_flags::none};
+        j.params_json = json.str();
+      }
+      config.jobs.push_back(std::move(j));
+    }
   }
   return config;
 }

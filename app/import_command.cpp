@@ -3,13 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <chrono>
+#include <algorithm>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include "app/command.h"
+#include "app/import_pipeline.h"
 #include "app/progress.h"
 #include "core/json_writer.h"
 #include "db/store.h"
@@ -17,59 +16,7 @@
 namespace citywatch::app {
 namespace {
 
-struct FileOutcome {
-  std::string path;
-  std::string report_type;
-  db::ImportTotals totals;
-  std::map<std::string, std::size_t> reasons;
-  std::vector<std::string> notes;
-  std::optional<core::Error> fatal;
-  double seconds = 0;
-};
-
-// Writes rejected records (already redacted) to one file per import, opened at the first one.
-class RejectFile {
- public:
-  RejectFile(std::string dir, std::int64_t import_id, const std::string& input)
-      : dir_(std::move(dir)), import_id_(import_id), input_(input) {}
-
-  void write(const core::Diagnostic& d, std::string_view record) {
-    if (!open()) return;
-    out_ << "# " << d.where << ": " << d.reason;
-    if (!d.detail.empty()) out_ << ": " << d.detail;
-    out_ << '\n' << record << '\n';
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  bool open() {
-    if (out_.is_open()) return true;
-    if (failed_) return false;
-    std::error_code ec;
-    std::filesystem::create_directories(dir_, ec);
-    std::string base = input_ == "stdin" ? "stdin" : std::filesystem::path(input_).filename();
-    path_ = (std::filesystem::path(dir_) /
-             ("import-" + std::to_string(import_id_) + "-" + base + ".rejects"))
-                .string();
-    out_.open(path_, std::ios::out | std::ios::trunc);
-    if (!out_) {
-      spdlog::get("app")->warn("reject_file_unwritable path={} reason={}", path_,
-                               ec ? ec.message() : "cannot create");
-      failed_ = true;
-      path_.clear();
-      return false;
-    }
-    return true;
-  }
-  std::string dir_;
-  std::int64_t import_id_;
-  std::string input_;
-  std::string path_;
-  std::ofstream out_;
-  bool failed_ = false;
-};
-
-void print_summary_text(const FileOutcome& f, scanner::FeedKind kind) {
+void print_summary_text(const ImportOutcome& f, scanner::FeedKind kind) {
   const auto& t = f.totals;
   std::printf("%s %s%s\n", std::string(scanner::to_string(kind)).c_str(), f.path.c_str(),
               f.report_type.empty() ? "" : (" (" + f.report_type + ")").c_str());
@@ -93,7 +40,7 @@ void print_summary_text(const FileOutcome& f, scanner::FeedKind kind) {
               with_thousands(static_cast<std::uint64_t>(rate)).c_str());
 }
 
-void print_summary_json(const FileOutcome& f, scanner::FeedKind kind) {
+void print_summary_json(const ImportOutcome& f, scanner::FeedKind kind) {
   core::JsonWriter w;
   w.begin_object()
       .field("source", scanner::to_string(kind))
@@ -121,94 +68,40 @@ void print_summary_json(const FileOutcome& f, scanner::FeedKind kind) {
 
 core::Result<int> run_import(const Config& config, const ImportRequest& request,
                              OutputFormat format) {
-  auto log = spdlog::get("app");
   auto store = db::Store::open(config.database_path, false);
   if (!store) return core::fail(store.error());
   core::SystemClock clock;
-  std::string reject_dir =
-      config.reject_dir.empty() ? config.database_path + ".rejects" : config.reject_dir;
+  ImportPipeline pipeline(*store, config, clock, make_import_hooks(config));
   int exit_code = 0;
 
   for (const std::string& path : request.files) {
-    auto started = std::chrono::steady_clock::now();
-    FileOutcome outcome;
-    outcome.path = path == "-" ? "stdin" : path;
-    core::Source source = scanner::source_of(request.kind);
-    auto import_id = store->begin_import(source, outcome.path, request.report_type, clock.now());
-    if (!import_id) return core::fail(import_id.error());
-
-    RejectFile rejects(reject_dir, *import_id, outcome.path);
-    core::Diagnostics diag(config.print_errors);
-    diag.set_listener([&](const core::Diagnostic& d, std::string_view record) {
-      if (diag.count() <= config.print_errors) {
+    std::size_t printed = 0;
+    std::string label = std::string(scanner::to_string(request.kind)) + " " +
+                        (path == "-" ? std::string("stdin") : path);
+    ProgressLine progress(label, "records");
+    ImportCallbacks callbacks;
+    callbacks.on_reject = [&](const core::Diagnostic& d) {
+      if (printed++ < config.print_errors) {
         std::fprintf(stderr, "%s: %s%s%s\n", d.where.c_str(), d.reason.c_str(),
                      d.detail.empty() ? "" : ": ", d.detail.c_str());
       }
-      rejects.write(d, record);
-    });
-
-    std::vector<core::Observation> chunk;
-    chunk.reserve(config.import_chunk_size);
-    std::optional<core::Error> store_error;
-    auto flush = [&]() {
-      if (chunk.empty() || store_error) return;
-      auto counts = store->write_chunk(chunk, *import_id);
-      if (!counts) {
-        store_error = counts.error();
-        return;
-      }
-      outcome.totals.imported += counts->inserted;
-      outcome.totals.duplicates += counts->duplicates;
-      chunk.clear();
     };
-    ProgressLine progress(std::string(scanner::to_string(request.kind)) + " " + outcome.path,
-                          "records");
-    scanner::ImportOptions options{request.report_type};
-    auto result = scanner::import_file(
-        request.kind, path, options,
-        [&](core::Observation&& o) {
-          chunk.push_back(std::move(o));
-          if (chunk.size() >= config.import_chunk_size) flush();
-        },
-        diag,
-        [&](const scanner::Progress& p) {
-          progress.update(p.records, p.bytes_done, p.bytes_total);
-        });
-    flush();
+    callbacks.on_progress = [&](const scanner::Progress& p) {
+      progress.update(p.records, p.bytes_done, p.bytes_total);
+    };
+    auto outcome = pipeline.run({request.kind, path, "", request.report_type}, callbacks);
     progress.finish();
-    if (store_error) {
-      // The database refused a chunk (disk full, read-only, locked): committed chunks stay,
-      // and re-running the import completes it without duplicates.
-      (void)store->finish_import(*import_id, db::ImportStatus::kFailed, outcome.totals,
-                                 clock.now());
-      return core::fail(*store_error);
-    }
-    outcome.report_type = result.report_type;
-    outcome.fatal = result.fatal;
-    outcome.notes = result.notes;
-    outcome.totals.records_read = result.records;
-    outcome.totals.rejected = diag.count();
-    outcome.totals.reject_file = rejects.path();
-    outcome.reasons = diag.by_reason();
-    outcome.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-
-    auto status = result.fatal ? db::ImportStatus::kFailed : db::ImportStatus::kDone;
-    CITYWATCH_TRY(store->finish_import(*import_id, status, outcome.totals, clock.now()));
-    log->info("import_done source={} file={} read={} imported={} duplicates={} rejected={}",
-              scanner::to_string(request.kind), outcome.path, outcome.totals.records_read,
-              outcome.totals.imported, outcome.totals.duplicates, outcome.totals.rejected);
-    if (result.fatal) {
-      std::fprintf(stderr, "%s\n", result.fatal->to_string().c_str());
-      int code = core::exit_code(result.fatal->code);
-      exit_code = std::max(exit_code, code);
-    } else if (diag.count() > 0) {
+    if (!outcome) return core::fail(outcome.error());
+    if (outcome->fatal) {
+      std::fprintf(stderr, "%s\n", outcome->fatal->to_string().c_str());
+      exit_code = std::max(exit_code, core::exit_code(outcome->fatal->code));
+    } else if (outcome->totals.rejected > 0) {
       exit_code = std::max(exit_code, core::exit_code(core::ErrorCode::kBadInput));
     }
     if (format == OutputFormat::kJson) {
-      print_summary_json(outcome, request.kind);
+      print_summary_json(*outcome, request.kind);
     } else {
-      print_summary_text(outcome, request.kind);
+      print_summary_text(*outcome, request.kind);
     }
   }
   std::fflush(stdout);
