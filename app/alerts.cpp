@@ -12,6 +12,7 @@
 #include <cstring>
 #include <map>
 
+#include "app/logging.h"
 #include "app/metrics.h"
 #include "core/json_writer.h"
 #include "core/text.h"
@@ -208,7 +209,7 @@ void Alerter::run() {
 }
 
 void Alerter::deliver(const Alert& alert) {
-  auto log = spdlog::get("app");
+  auto log = logger("app");
   auto count = [&](const char* channel, bool ok) {
     if (metrics_) {
       metrics_->inc(

@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "app/logging.h"
 #include "app/metrics.h"
 
 namespace citywatch::app {
@@ -119,8 +120,7 @@ void AuditLog::run() {
         metrics_->inc("citywatch_audit_write_failures_total", {},
                       static_cast<double>(entries.size()));
       }
-      spdlog::get("app")->error("audit_write_failed entries={} reason={}", entries.size(),
-                                last_error_);
+      logger("app")->error("audit_write_failed entries={} reason={}", entries.size(), last_error_);
       conn_.reset();  // reopen next time: the file may have been restored or remounted
     }
     written_.notify_all();

@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -379,8 +380,9 @@ core::Result<Config> load_config(const std::string& path) {
       if (const toml::node* params = job.get("params")) {
         if (!params->is_table()) return job.error(*params, "jobs.params must be a table");
         std::ostringstream json;
-        json << toml::json_formatter{*params->as_table(), toml::format_flags::none};
-        j.params_json = json.str();
+        json << toml::json_formatter{*params->as_table()};
+        // Compact, as the API shows params.
+        j.params_json = nlohmann::json::parse(json.str(), nullptr, false).dump();
       }
       config.jobs.push_back(std::move(j));
     }

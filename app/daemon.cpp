@@ -16,6 +16,7 @@
 #include "app/health.h"
 #include "app/http_server.h"
 #include "app/jobs.h"
+#include "app/logging.h"
 #include "app/metrics.h"
 #include "app/scheduler.h"
 #include "app/secrets.h"
@@ -174,7 +175,7 @@ core::Result<int> run_daemon(const Context& context, const ServeOptions& options
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
   setup_logging(context.log_format, LogLevel::kInfo, context.verbose);
-  auto log = spdlog::get("app");
+  auto log = logger("app");
 
   Config first = context.config;
   if (!options.listen.empty()) first.server.listen = options.listen;

@@ -11,6 +11,7 @@
 
 #include "app/import_pipeline.h"
 #include "app/jobs.h"
+#include "app/logging.h"
 #include "app/secrets.h"
 #include "core/json_writer.h"
 #include "net/http_client.h"
@@ -100,7 +101,7 @@ fs::path free_name(const fs::path& dir, const std::string& name) {
 
 core::Result<JobResult> run_shodan_fetch(JobContext& ctx) {
   const ShodanFeedConfig& cfg = ctx.config.shodan;
-  auto log = spdlog::get("app");
+  auto log = logger("app");
   auto key = read_secret(cfg.api_key_file, "CITYWATCH_SHODAN_API_KEY", "the Shodan API key");
   if (!key) return core::fail(key.error());
   const fs::path spool = ctx.config.spool_dir();

@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "app/logging.h"
 #include "app/metrics.h"
 #include "app/store_pool.h"
 #include "core/text.h"
@@ -106,7 +107,7 @@ struct HttpServer::Impl {
       if (lease) return std::nullopt;
       auto got = services.stores->acquire();
       if (!got) {
-        spdlog::get("app")->warn("api_db_unavailable reason={}", got.error().to_string());
+        logger("app")->warn("api_db_unavailable reason={}", got.error().to_string());
         return error_response(503, "unavailable",
                               "the database cannot be used right now; see /readyz");
       }
@@ -215,8 +216,8 @@ struct HttpServer::Impl {
         }
       }
     } catch (const std::exception& e) {
-      spdlog::get("app")->error("api_internal_error route={} request={} what={}", route_label, id,
-                                e.what());
+      logger("app")->error("api_internal_error route={} request={} what={}", route_label, id,
+                           e.what());
       response = error_response(500, "internal", "internal error; the log has request " + id);
       if (lease) lease->discard();
     }
@@ -232,7 +233,7 @@ struct HttpServer::Impl {
                            {"code", std::to_string(response.status)}});
     services.metrics->observe("citywatch_http_request_duration_seconds", {{"route", route_label}},
                               seconds);
-    auto log = spdlog::get("app");
+    auto log = logger("app");
     if (response.status >= 500) {
       log->warn("api_request method={} route={} status={} ms={:.1f} user={} request={}",
                 http.method, route_label, response.status, seconds * 1000,
@@ -349,6 +350,8 @@ core::Result<int> HttpServer::start(const ListenAddress& address, std::size_t th
                           " (in use, or not an address of this host)");
   }
   impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  // A stop() before the accept loop runs would be lost: wait until it runs.
+  while (!server.is_running()) std::this_thread::yield();
   return port;
 }
 

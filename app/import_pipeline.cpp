@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 
+#include "app/logging.h"
+
 namespace citywatch::app {
 namespace {
 
@@ -35,8 +37,8 @@ class RejectFile {
                 .string();
     out_.open(path_, std::ios::out | std::ios::trunc);
     if (!out_) {
-      spdlog::get("app")->warn("reject_file_unwritable path={} reason={}", path_,
-                               ec ? ec.message() : "cannot create");
+      logger("app")->warn("reject_file_unwritable path={} reason={}", path_,
+                          ec ? ec.message() : "cannot create");
       failed_ = true;
       path_.clear();
       return false;
@@ -128,7 +130,7 @@ core::Result<ImportOutcome> ImportPipeline::run(const ImportRequestFile& file,
                 : result.fatal    ? db::ImportStatus::kFailed
                                   : db::ImportStatus::kDone;
   CITYWATCH_TRY(store_.finish_import(*import_id, status, outcome.totals, clock_.now()));
-  spdlog::get("app")->info(
+  logger("app")->info(
       "import_done source={} file={} read={} imported={} duplicates={} rejected={}{}",
       scanner::to_string(file.kind), outcome.path, outcome.totals.records_read,
       outcome.totals.imported, outcome.totals.duplicates, outcome.totals.rejected,

@@ -7,6 +7,7 @@
 
 #include "app/alerts.h"
 #include "app/jobs.h"
+#include "app/logging.h"
 #include "app/metrics.h"
 #include "core/json_writer.h"
 #include "db/queries.h"
@@ -69,8 +70,8 @@ core::Result<JobResult> run_retention(JobContext& ctx) {
       .field("tokens", purged->tokens)
       .field("files", files)
       .end_object();
-  spdlog::get("app")->info("retention_done observations={} devices={} files={}",
-                           purged->observations, purged->devices, files);
+  logger("app")->info("retention_done observations={} devices={} files={}", purged->observations,
+                      purged->devices, files);
   return JobResult{w.take(), purged->cancelled};
 }
 

@@ -10,6 +10,7 @@
 #include <exception>
 
 #include "app/alerts.h"
+#include "app/logging.h"
 #include "app/metrics.h"
 #include "app/schedule.h"
 #include "core/text.h"
@@ -40,6 +41,14 @@ std::string nonce() {
   return out;
 }
 
+// The schedulers alive in this process. A lease owner with this pid that is not among them is
+// an earlier life of this process (containers reuse pid 1), so it is dead.
+std::mutex live_owners_mutex;
+std::set<std::string>& live_owners() {
+  static std::set<std::string> owners;
+  return owners;
+}
+
 }  // namespace
 
 Scheduler::Scheduler(SchedulerOptions options, const JobRegistry& registry, SchedulerHooks hooks,
@@ -50,6 +59,8 @@ Scheduler::Scheduler(SchedulerOptions options, const JobRegistry& registry, Sche
   owner_ = host_ + ":" + std::to_string(::getpid()) + ":" + nonce();
   started_ = clock_.now();
   status_.started = started_;
+  std::lock_guard lock(live_owners_mutex);
+  live_owners().insert(owner_);
 }
 
 Scheduler::~Scheduler() {
@@ -57,6 +68,8 @@ Scheduler::~Scheduler() {
   for (auto& t : threads_) {
     if (t.joinable()) t.join();
   }
+  std::lock_guard lock(live_owners_mutex);
+  live_owners().erase(owner_);
 }
 
 bool Scheduler::owner_is_dead(const std::string& owner) const {
@@ -64,7 +77,10 @@ bool Scheduler::owner_is_dead(const std::string& owner) const {
   if (parts.size() != 3 || parts[0] != host_) return false;  // another host: wait for expiry
   auto pid = core::parse_int(parts[1], 1, 1 << 30);
   if (!pid) return false;
-  if (*pid == ::getpid()) return owner != owner_;
+  if (*pid == ::getpid()) {
+    std::lock_guard lock(live_owners_mutex);
+    return !live_owners().contains(owner);
+  }
   return ::kill(static_cast<pid_t>(*pid), 0) != 0 && errno == ESRCH;
 }
 
@@ -145,7 +161,7 @@ core::Result<std::vector<Scheduler::Claimed>> Scheduler::claim_due(db::Store& st
 }
 
 Scheduler::RunRecord Scheduler::execute(const Claimed& c, db::Store* store) {
-  auto log = spdlog::get("app");
+  auto log = logger("app");
   const core::UnixSeconds started = clock_.now();
   auto steady_start = std::chrono::steady_clock::now();
   RunRecord record{c.job.name, c.job.kind, "failed", "", ""};
@@ -271,7 +287,7 @@ core::Result<std::vector<Scheduler::RunRecord>> Scheduler::run_due_once(db::Stor
 }
 
 void Scheduler::tick(db::Store*& store, std::optional<db::Store>& holder) {
-  auto log = spdlog::get("app");
+  auto log = logger("app");
   const core::UnixSeconds now = clock_.now();
   if (!store) {
     auto opened = db::Store::open(options_.db_path, false);

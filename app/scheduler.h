@@ -84,7 +84,7 @@ class Scheduler {
   core::Result<std::vector<RunRecord>> run_due_once(db::Store& store);
 
   // Is the owner of a lease a daemon on this host that is gone (its pid is dead, or it is
-  // this pid with another nonce: an earlier life of this process)?
+  // this pid but no live scheduler of this process: an earlier life of it)?
   bool owner_is_dead(const std::string& owner) const;
 
  private:

@@ -104,8 +104,10 @@ core::Result<ReportList> parse_report_list(std::string_view json) {
     ref.type = field(entry, "type");
     ref.timestamp = field(entry, "timestamp");
     std::string file = field(entry, "file");
-    ref.file = safe_file_name(file.empty() ? ref.timestamp + "-" + ref.type + "-" + ref.id + ".csv"
-                                           : file);
+    if (file.empty()) {
+      file = (ref.type.empty() ? "" : ref.timestamp + "-" + ref.type + "-") + ref.id + ".csv";
+    }
+    ref.file = safe_file_name(file);
     list.reports.push_back(std::move(ref));
   }
   return list;
