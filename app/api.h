@@ -150,6 +150,7 @@ void add_stats_routes(Router& router);
 void add_ops_routes(Router& router);
 void add_admin_routes(Router& router);
 void add_health_routes(Router& router);
+void add_index_route(Router& router);
 
 // Small helpers shared by the resource files.
 std::string iso_time(core::UnixSeconds t);

@@ -215,6 +215,7 @@ void add_api_routes(Router& router) {
   add_stats_routes(router);
   add_ops_routes(router);
   add_admin_routes(router);
+  add_index_route(router);
 }
 
 }  // namespace citywatch::app

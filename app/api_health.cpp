@@ -67,6 +67,28 @@ ApiResponse health(ApiRequest& req) {
 
 }  // namespace
 
+void add_index_route(Router& router) {
+  // The index needs the router itself, so it is added last (add_api_routes).
+  const Router* self = &router;
+  router.add({"GET",
+              "/api/v1",
+              everyone(),
+              {},
+              [self](ApiRequest&) {
+                core::JsonWriter w;
+                w.begin_object().key("routes").begin_array();
+                for (const Route& r : self->routes()) {
+                  w.begin_object().field("method", r.method).field("path", r.pattern);
+                  w.key("roles").begin_array();
+                  for (Role role : r.roles) w.value(to_string(role));
+                  w.end_array().field("summary", r.summary).end_object();
+                }
+                w.end_array().end_object();
+                return json_response(200, w.take());
+              },
+              "this list: every endpoint and the roles that may call it"});
+}
+
 void add_health_routes(Router& router) {
   Route live{"GET", "/livez", {}, {}, livez, "the process is up"};
   live.needs_db = false;

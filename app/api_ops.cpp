@@ -89,20 +89,23 @@ ApiResponse upload_import(ApiRequest& req) {
   if (!kind) {
     return error_response(400, "bad_request", "kind must be shodan, shadowserver or nmap");
   }
-  // The file name matters to the Shadowserver importer (it names the report type).
+  // The file name matters to the Shadowserver importer (it names the report type), so the
+  // upload is moved to a directory of its own under that name.
   std::string name = scanner::safe_file_name(filename->value_or("upload"));
   std::filesystem::path spooled = req.upload_path;
-  std::filesystem::path named = spooled.parent_path() / (spooled.filename().string() + "-" + name);
+  std::filesystem::path own_dir = spooled.string() + ".d";
+  std::filesystem::path named = own_dir / name;
   std::error_code ec;
-  std::filesystem::rename(spooled, named, ec);
-  if (ec) return error_response(503, "unavailable", "cannot keep the upload: " + ec.message());
+  std::filesystem::create_directories(own_dir, ec);
+  if (!ec) std::filesystem::rename(spooled, named, ec);
   struct Remove {
-    std::filesystem::path p;
+    std::filesystem::path dir;
     ~Remove() {
       std::error_code e;
-      std::filesystem::remove(p, e);
+      std::filesystem::remove_all(dir, e);
     }
-  } remove{named};
+  } remove{own_dir};
+  if (ec) return error_response(503, "unavailable", "cannot keep the upload: " + ec.message());
 
   ImportPipeline pipeline(*req.store, *req.config, *req.services->clock,
                           make_import_hooks(*req.config));

@@ -299,8 +299,9 @@ core::Result<int> HttpServer::start(const ListenAddress& address, std::size_t th
                               {"X-Frame-Options", "DENY"}});
 
   // Before any body is read: refuse bodies over the limit by their announced length, and
-  // chunked bodies where a length is required.
-  server.set_pre_routing_handler([this](const httplib::Request& http, httplib::Response& res) {
+  // chunked bodies where a length is required. Clients that ask "Expect: 100-continue" get the
+  // refusal instead of the go-ahead.
+  auto refusal = [this](const httplib::Request& http) -> std::optional<ApiResponse> {
     auto match = impl_->router.match(http.method, http.path);
     bool upload = match.route && match.route->upload;
     auto cfg = impl_->services.config();
@@ -308,17 +309,30 @@ core::Result<int> HttpServer::start(const ListenAddress& address, std::size_t th
     bool has_length = http.has_header("Content-Length");
     std::size_t length = has_length ? http.get_header_value<std::uint64_t>("Content-Length") : 0;
     bool chunked = http.get_header_value("Transfer-Encoding").find("chunked") != std::string::npos;
-    std::optional<ApiResponse> refuse;
     if (has_length && length > limit) {
-      refuse = error_response(413, "payload_too_large",
-                              "request body larger than " + std::to_string(limit) + " bytes");
-    } else if (chunked && !upload) {
-      refuse = error_response(411, "length_required", "send the body with a Content-Length");
+      return error_response(413, "payload_too_large",
+                            "request body larger than " + std::to_string(limit) + " bytes");
     }
-    if (!refuse) return httplib::Server::HandlerResponse::Unhandled;
-    impl_->send(res, std::move(*refuse), request_id());
-    return httplib::Server::HandlerResponse::Handled;
-  });
+    if (chunked && !upload) {
+      return error_response(411, "length_required", "send the body with a Content-Length");
+    }
+    return std::nullopt;
+  };
+  server.set_pre_routing_handler(
+      [this, refusal](const httplib::Request& http, httplib::Response& res) {
+        auto refuse = refusal(http);
+        if (!refuse) return httplib::Server::HandlerResponse::Unhandled;
+        impl_->send(res, std::move(*refuse), request_id());
+        return httplib::Server::HandlerResponse::Handled;
+      });
+  server.set_expect_100_continue_handler(
+      [this, refusal](const httplib::Request& http, httplib::Response& res) {
+        auto refuse = refusal(http);
+        if (!refuse) return 100;
+        int status = refuse->status;
+        impl_->send(res, std::move(*refuse), request_id());
+        return status;
+      });
 
   auto plain = [this](const httplib::Request& http, httplib::Response& res) {
     impl_->dispatch(http, res, nullptr);

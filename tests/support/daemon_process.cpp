@@ -1,10 +1,13 @@
 #include "tests/support/daemon_process.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +19,14 @@
 extern char** environ;
 
 namespace citywatch::testing {
+namespace {
+// The HTTP client writes to sockets the server may close early (a 413 before the body is
+// read); that must be an error for the test to see, not SIGPIPE.
+const bool kIgnoreSigpipe = [] {
+  ::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
+}  // namespace
 
 bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds deadline) {
   auto end = std::chrono::steady_clock::now() + deadline;
@@ -171,6 +182,36 @@ HttpResult DaemonProcess::send(const std::string& method, const std::string& pat
   if (method == "PUT") return to_result(client.Put(path, h, body, content_type));
   if (method == "DELETE") return to_result(client.Delete(path, h, body, content_type));
   return to_result(client.Get(path, h));
+}
+
+std::string DaemonProcess::raw(const std::string& bytes) const {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port_));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string got;
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size())) {
+    auto end = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (std::chrono::steady_clock::now() < end) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 200) <= 0) continue;
+      char buf[4096];
+      ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<std::size_t>(n));
+      // One response is enough: stop once the announced body has arrived.
+      auto head_end = got.find("\r\n\r\n");
+      auto cl = got.find("Content-Length: ");
+      if (head_end != std::string::npos && cl != std::string::npos && cl < head_end) {
+        std::size_t length = std::strtoul(got.c_str() + cl + 16, nullptr, 10);
+        if (got.size() >= head_end + 4 + length) break;
+      }
+    }
+  }
+  ::close(fd);
+  return got;
 }
 
 }  // namespace citywatch::testing

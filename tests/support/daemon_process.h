@@ -55,6 +55,9 @@ class DaemonProcess {
                   const std::string& token = {},
                   std::vector<std::pair<std::string, std::string>> headers = {},
                   const std::string& content_type = "application/json") const;
+  // Sends bytes as they are on a fresh connection and returns what comes back until the
+  // server closes it (or 10 s pass): for requests a normal client would not send.
+  std::string raw(const std::string& bytes) const;
 
  private:
   pid_t pid_ = -1;
