@@ -234,7 +234,8 @@ struct HttpServer::Impl {
     services.metrics->observe("citywatch_http_request_duration_seconds", {{"route", route_label}},
                               seconds);
     auto log = logger("app");
-    if (response.status >= 500) {
+    // A failing /readyz is expected while storage is down and is polled often: not a warning.
+    if (response.status >= 500 && route_label != "/readyz") {
       log->warn("api_request method={} route={} status={} ms={:.1f} user={} request={}",
                 http.method, route_label, response.status, seconds * 1000,
                 req.principal ? req.principal->name : "-", id);
