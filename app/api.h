@@ -29,6 +29,7 @@
 
 namespace citywatch::app {
 
+class Alerter;
 class AuditLog;
 class Metrics;
 class Scheduler;
@@ -74,6 +75,7 @@ class LoginThrottle {
 
 struct ApiServices {
   std::function<std::shared_ptr<const Config>()> config;
+  std::function<std::shared_ptr<Alerter>()> alerter;
   StorePool* stores = nullptr;
   AuditLog* audit = nullptr;
   Metrics* metrics = nullptr;

@@ -107,8 +107,9 @@ ApiResponse upload_import(ApiRequest& req) {
   } remove{own_dir};
   if (ec) return error_response(503, "unavailable", "cannot keep the upload: " + ec.message());
 
+  auto alerter = req.services->alerter ? req.services->alerter() : nullptr;
   ImportPipeline pipeline(*req.store, *req.config, *req.services->clock,
-                          make_import_hooks(*req.config));
+                          make_import_hooks(*req.config, alerter.get()));
   auto outcome = pipeline.run({*kind, named.string(), "upload:" + name, report_type->value_or("")});
   if (!outcome) return error_from(outcome.error());
   core::JsonWriter w;

@@ -377,6 +377,11 @@ core::Result<Config> load_config(const std::string& path) {
                          "schedule");
       }
       if (!names.insert(j.name).second) return job.error(item, "job '" + j.name + "' twice");
+      static const std::set<std::string> kReserved{"shodan", "shadowserver", "dropdir", "retention",
+                                                   "feed-check"};
+      if (kReserved.contains(j.name)) {
+        return job.error(item, "job name '" + j.name + "' is used by a built-in job");
+      }
       if (const toml::node* params = job.get("params")) {
         if (!params->is_table()) return job.error(*params, "jobs.params must be a table");
         std::ostringstream json;

@@ -219,8 +219,12 @@ core::Result<int> run_daemon(const Context& context, const ServeOptions& options
   health.config_loaded(clock.now());
   AggregateCache cache;
   LoginThrottle logins;
-  ApiServices services{config_fn, &pool,  &audit, &metrics, &scheduler,
-                       &registry, &clock, &cache, &logins,  &health};
+  ApiServices services{config_fn, [&live] { return live.alerter(); },
+                       &pool,     &audit,
+                       &metrics,  &scheduler,
+                       &registry, &clock,
+                       &cache,    &logins,
+                       &health};
   Router router;
   add_api_routes(router);
   HttpServer http(router, services);

@@ -131,7 +131,8 @@ core::Result<JobResult> run_shodan_fetch(JobContext& ctx) {
   options.api_key = *key;
   options.max_pages = static_cast<int>(cfg.max_pages);
   scanner::ShodanApi api(options, http, gate);
-  ImportPipeline pipeline(ctx.store, ctx.config, ctx.clock, make_import_hooks(ctx.config));
+  ImportPipeline pipeline(ctx.store, ctx.config, ctx.clock,
+                          make_import_hooks(ctx.config, ctx.alerter));
   auto save = [&]() { return ctx.save_checkpoint(cp.dump()); };
 
   Totals totals;
@@ -233,7 +234,8 @@ core::Result<JobResult> run_shadowserver_fetch(JobContext& ctx) {
   if (!listed) return core::fail(listed.error());
 
   db::JobStore jobs(ctx.store.connection());
-  ImportPipeline pipeline(ctx.store, ctx.config, ctx.clock, make_import_hooks(ctx.config));
+  ImportPipeline pipeline(ctx.store, ctx.config, ctx.clock,
+                          make_import_hooks(ctx.config, ctx.alerter));
   Totals totals;
   std::int64_t already = 0;
   for (const auto& report : listed->reports) {
@@ -283,7 +285,8 @@ core::Result<JobResult> run_dropdir_import(JobContext& ctx) {
   if (root.empty()) {
     return core::fail(core::ErrorCode::kConfig, "feeds.dropdir.path is not set");
   }
-  ImportPipeline pipeline(ctx.store, ctx.config, ctx.clock, make_import_hooks(ctx.config));
+  ImportPipeline pipeline(ctx.store, ctx.config, ctx.clock,
+                          make_import_hooks(ctx.config, ctx.alerter));
   Totals totals;
   const std::pair<scanner::FeedKind, const char*> kinds[] = {
       {scanner::FeedKind::kShodan, "shodan"},

@@ -55,7 +55,7 @@ class RejectFile {
 
 }  // namespace
 
-ImportHooks make_import_hooks(const Config&) { return {}; }
+ImportHooks make_import_hooks(const Config&, Alerter*) { return {}; }
 
 core::Result<ImportOutcome> ImportPipeline::run(const ImportRequestFile& file,
                                                 const ImportCallbacks& callbacks) {

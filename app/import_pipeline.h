@@ -33,8 +33,12 @@ struct ImportHooks {
   std::function<core::Result<void>(db::Store&, const std::vector<core::Observation>&)> after_write;
 };
 
-// The hooks of this build (empty until geolocation and risk plug in).
-ImportHooks make_import_hooks(const Config& config);
+class Alerter;
+
+// The hooks of this build (empty until geolocation and risk plug in). In the daemon, alerter
+// is where the risk stage reports new critical findings (Alerter::critical_finding); the CLI
+// passes none.
+ImportHooks make_import_hooks(const Config& config, Alerter* alerter = nullptr);
 
 struct ImportRequestFile {
   scanner::FeedKind kind = scanner::FeedKind::kShodan;
