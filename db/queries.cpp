@@ -10,9 +10,55 @@
 namespace citywatch::db {
 namespace {
 
-// Range bounds every address query binds, so SQLite always scans the primary key as a range:
-// IPv4 rows are integers and sort before IPv6 blobs; -1 is below all, 16 x 0xff above all.
-void bind_lowest(Statement& s, int index) { s.bind(index, std::int64_t{-1}); }
+// Address bounds as the address column orders them: IPv4 rows are integers and sort before
+// IPv6 16-byte blobs. Every listing binds one exclusive lower bound and one inclusive upper
+// bound, so SQLite walks exactly the primary-key range between them: a lower bound from the
+// cursor or the network, whichever is higher (binding both would let the planner start from
+// the lower one and scan the rows in between).
+struct Bound {
+  bool is_int = true;
+  std::int64_t i = -1;  // -1: below every address
+  std::array<std::uint8_t, 16> b{};
+};
+
+Bound bound_of(const core::IpAddress& ip) {
+  Bound out;
+  if (ip.is_v4()) {
+    out.i = ip.v4_value();
+  } else {
+    out.is_int = false;
+    out.b = ip.bytes();
+  }
+  return out;
+}
+
+// The highest value below ip (for an inclusive start turned exclusive).
+Bound bound_before(const core::IpAddress& ip) {
+  Bound out = bound_of(ip);
+  if (out.is_int) {
+    out.i -= 1;
+    return out;
+  }
+  for (int k = 15; k >= 0; --k) {
+    if (out.b[static_cast<std::size_t>(k)]-- != 0) return out;
+  }
+  // Below "::" come all IPv4 addresses: an integer above them is still below every blob.
+  return Bound{true, std::int64_t{1} << 32, {}};
+}
+
+bool less(const Bound& a, const Bound& b) {
+  if (a.is_int != b.is_int) return a.is_int;
+  return a.is_int ? a.i < b.i : a.b < b.b;
+}
+
+void bind_bound(Statement& s, int index, const Bound& bound) {
+  if (bound.is_int) {
+    s.bind(index, bound.i);
+  } else {
+    s.bind_blob(index, bound.b);
+  }
+}
+
 void bind_highest(Statement& s, int index) {
   std::array<std::uint8_t, 16> top;
   top.fill(0xff);
@@ -41,15 +87,21 @@ void bind_opt_text(Statement& s, int index, const std::optional<std::string>& v)
   }
 }
 
-void bind_range(Statement& s, int lo_index, int hi_index,
-                const std::optional<core::Prefix>& network) {
+void bind_upper(Statement& s, int index, const std::optional<core::Prefix>& network) {
   if (network) {
-    bind_ip(s, lo_index, network->base());
-    bind_ip(s, hi_index, last_address(*network));
+    bind_ip(s, index, last_address(*network));
   } else {
-    bind_lowest(s, lo_index);
-    bind_highest(s, hi_index);
+    bind_highest(s, index);
   }
+}
+
+// The exclusive lower bound from a cursor and a network.
+Bound lower_bound(const std::optional<core::IpAddress>& after,
+                  const std::optional<core::Prefix>& network) {
+  Bound from_network = network ? bound_before(network->base()) : Bound{};
+  if (!after) return from_network;
+  Bound from_cursor = bound_of(*after);
+  return less(from_cursor, from_network) ? from_network : from_cursor;
 }
 
 core::Transport transport_of(std::int64_t v) {
@@ -115,35 +167,31 @@ std::optional<core::UnixSeconds> opt_int(const Statement& s, int col) {
 core::Result<std::vector<DeviceRecord>> list_devices(Connection& conn, const Visibility& who,
                                                      const DeviceFilter& f) {
   auto stmt = conn.prepare(std::string(kDeviceSelect) + R"sql(
-    WHERE d.ip > ?1 AND d.ip >= ?2 AND d.ip <= ?3
-      AND (?4 IS NULL OR d.ip IN (SELECT ip FROM partner_visible_ips WHERE partner_id = ?4))
-      AND (?5 IS NULL OR d.vendor = ?5 COLLATE NOCASE)
-      AND (?6 IS NULL OR d.model = ?6 COLLATE NOCASE)
-      AND (?7 IS NULL OR d.device_type = ?7 COLLATE NOCASE)
-      AND (?8 IS NULL OR d.asn = ?8)
-      AND (?9 IS NULL OR EXISTS (SELECT 1 FROM services s WHERE s.ip = d.ip AND s.port = ?9))
-      AND (?10 IS NULL OR EXISTS (SELECT 1 FROM services s WHERE s.ip = d.ip
-                                  AND s.protocol = ?10 COLLATE NOCASE))
-      AND (?11 IS NULL OR d.last_seen >= ?11)
-      AND (?12 IS NULL OR d.last_seen < ?12)
-      AND (?13 IS NULL OR d.first_seen >= ?13)
-    ORDER BY d.ip LIMIT ?14)sql");
+    WHERE d.ip > ?1 AND d.ip <= ?2
+      AND (?3 IS NULL OR d.ip IN (SELECT ip FROM partner_visible_ips WHERE partner_id = ?3))
+      AND (?4 IS NULL OR d.vendor = ?4 COLLATE NOCASE)
+      AND (?5 IS NULL OR d.model = ?5 COLLATE NOCASE)
+      AND (?6 IS NULL OR d.device_type = ?6 COLLATE NOCASE)
+      AND (?7 IS NULL OR d.asn = ?7)
+      AND (?8 IS NULL OR EXISTS (SELECT 1 FROM services s WHERE s.ip = d.ip AND s.port = ?8))
+      AND (?9 IS NULL OR EXISTS (SELECT 1 FROM services s WHERE s.ip = d.ip
+                                  AND s.protocol = ?9 COLLATE NOCASE))
+      AND (?10 IS NULL OR d.last_seen >= ?10)
+      AND (?11 IS NULL OR d.last_seen < ?11)
+      AND (?12 IS NULL OR d.first_seen >= ?12)
+    ORDER BY d.ip LIMIT ?13)sql");
   if (!stmt) return core::fail(stmt.error());
   Statement& s = *stmt;
-  if (f.after) {
-    bind_ip(s, 1, *f.after);
-  } else {
-    bind_lowest(s, 1);
-  }
-  bind_range(s, 2, 3, f.network);
-  s.bind(4, who.partner_id);
-  bind_opt_text(s, 5, f.vendor);
-  bind_opt_text(s, 6, f.model);
-  bind_opt_text(s, 7, f.device_type);
-  s.bind(8, f.asn).bind(9, f.port);
-  bind_opt_text(s, 10, f.protocol);
-  s.bind(11, f.seen_after).bind(12, f.seen_before).bind(13, f.first_seen_after);
-  s.bind(14, static_cast<std::int64_t>(f.limit));
+  bind_bound(s, 1, lower_bound(f.after, f.network));
+  bind_upper(s, 2, f.network);
+  s.bind(3, who.partner_id);
+  bind_opt_text(s, 4, f.vendor);
+  bind_opt_text(s, 5, f.model);
+  bind_opt_text(s, 6, f.device_type);
+  s.bind(7, f.asn).bind(8, f.port);
+  bind_opt_text(s, 9, f.protocol);
+  s.bind(10, f.seen_after).bind(11, f.seen_before).bind(12, f.first_seen_after);
+  s.bind(13, static_cast<std::int64_t>(f.limit));
   return collect<DeviceRecord>(s, read_device);
 }
 
@@ -166,38 +214,41 @@ core::Result<std::vector<ServiceRecord>> list_services(Connection& conn, const V
   auto stmt = conn.prepare(R"sql(
     SELECT ip, port, transport, protocol, product, version, cpe, auth, first_seen, last_seen
     FROM services
-    WHERE (ip, port, transport) > (?1, ?2, ?3) AND ip >= ?4 AND ip <= ?5
-      AND (?6 IS NULL OR ip IN (SELECT ip FROM partner_visible_ips WHERE partner_id = ?6))
-      AND (?7 IS NULL OR protocol = ?7 COLLATE NOCASE)
-      AND (?8 IS NULL OR product = ?8 COLLATE NOCASE)
-      AND (?9 IS NULL OR auth = ?9)
-      AND (?10 IS NULL OR port = ?10)
-      AND (?11 IS NULL OR transport = ?11)
-      AND (?12 IS NULL OR last_seen >= ?12)
-    ORDER BY ip, port, transport LIMIT ?13)sql");
+    WHERE (ip, port, transport) > (?1, ?2, ?3) AND ip <= ?4
+      AND (?5 IS NULL OR ip IN (SELECT ip FROM partner_visible_ips WHERE partner_id = ?5))
+      AND (?6 IS NULL OR protocol = ?6 COLLATE NOCASE)
+      AND (?7 IS NULL OR product = ?7 COLLATE NOCASE)
+      AND (?8 IS NULL OR auth = ?8)
+      AND (?9 IS NULL OR port = ?9)
+      AND (?10 IS NULL OR transport = ?10)
+      AND (?11 IS NULL OR last_seen >= ?11)
+    ORDER BY ip, port, transport LIMIT ?12)sql");
   if (!stmt) return core::fail(stmt.error());
   Statement& s = *stmt;
-  if (f.after) {
+  std::optional<core::Prefix> range = f.network;
+  if (f.ip) range = core::Prefix(*f.ip, f.ip->is_v4() ? 32 : 128);
+  // Start after the cursor when it is inside the range; otherwise just below the range
+  // (ports above 65535 put the start after every row of that lower address).
+  Bound start = lower_bound(std::nullopt, range);
+  if (f.after && less(start, bound_of(f.after->ip))) {
     bind_ip(s, 1, f.after->ip);
     s.bind(2, static_cast<int>(f.after->port)).bind(3, static_cast<int>(f.after->transport));
   } else {
-    bind_lowest(s, 1);
-    s.bind(2, -1).bind(3, -1);
+    bind_bound(s, 1, start);
+    s.bind(2, 1 << 20).bind(3, 1 << 20);
   }
-  std::optional<core::Prefix> range = f.network;
-  if (f.ip) range = core::Prefix(*f.ip, f.ip->is_v4() ? 32 : 128);
-  bind_range(s, 4, 5, range);
-  s.bind(6, who.partner_id);
-  bind_opt_text(s, 7, f.protocol);
-  bind_opt_text(s, 8, f.product);
-  bind_opt_text(s, 9, f.auth);
-  s.bind(10, f.port);
+  bind_upper(s, 4, range);
+  s.bind(5, who.partner_id);
+  bind_opt_text(s, 6, f.protocol);
+  bind_opt_text(s, 7, f.product);
+  bind_opt_text(s, 8, f.auth);
+  s.bind(9, f.port);
   if (f.transport) {
-    s.bind(11, static_cast<int>(*f.transport));
+    s.bind(10, static_cast<int>(*f.transport));
   } else {
-    s.bind_null(11);
+    s.bind_null(10);
   }
-  s.bind(12, f.seen_after).bind(13, static_cast<std::int64_t>(f.limit));
+  s.bind(11, f.seen_after).bind(12, static_cast<std::int64_t>(f.limit));
   return collect<ServiceRecord>(s, read_service);
 }
 

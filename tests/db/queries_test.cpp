@@ -70,6 +70,38 @@ TEST_F(QueriesTest, FiltersNarrowTheList) {
   EXPECT_EQ(list_devices(conn(), {}, recent)->size(), 6u);
 }
 
+TEST_F(QueriesTest, CursorsAndNetworksCombine) {
+  DeviceFilter f;
+  f.network = core::Prefix::parse("192.0.2.16/28");
+  f.after = core::IpAddress::parse("192.0.2.3");  // below the network: start at its beginning
+  auto from_start = list_devices(conn(), {}, f);
+  ASSERT_EQ(from_start->size(), 15u);  // .16 to .30
+  EXPECT_EQ(from_start->front().ip.to_string(), "192.0.2.16");
+  f.after = core::IpAddress::parse("192.0.2.20");  // inside: go on after it
+  EXPECT_EQ(list_devices(conn(), {}, f)->front().ip.to_string(), "192.0.2.21");
+  f.after = core::IpAddress::parse("2001:db8::1");  // beyond it: nothing left
+  EXPECT_TRUE(list_devices(conn(), {}, f)->empty());
+  DeviceFilter all_v6;
+  all_v6.network = core::Prefix::parse("::/0");
+  EXPECT_EQ(list_devices(conn(), {}, all_v6)->size(), 5u);
+  ServiceFilter sf;
+  sf.network = core::Prefix::parse("192.0.2.16/28");
+  sf.limit = 4;
+  std::size_t seen = 0;
+  while (true) {
+    auto rows = list_services(conn(), {}, sf);
+    ASSERT_TRUE(rows);
+    for (const auto& r : *rows) EXPECT_TRUE(sf.network->contains(r.ip)) << r.ip.to_string();
+    seen += rows->size();
+    if (rows->size() < sf.limit) break;
+    sf.after = ServiceKey{rows->back().ip, rows->back().port, rows->back().transport};
+  }
+  EXPECT_EQ(seen, 15u);
+  ServiceFilter one;
+  one.ip = core::IpAddress::parse("2001:db8::3");
+  ASSERT_EQ(list_services(conn(), {}, one)->size(), 1u);
+}
+
 TEST_F(QueriesTest, PartnersSeeOnlyTheirDevicesInEveryQuery) {
   Visibility partner7{7};
   EXPECT_TRUE(list_devices(conn(), partner7, {})->empty());
