@@ -138,7 +138,7 @@ core::Result<core::IpAddress> path_ip(const ApiRequest& req) {
 ApiResponse list_devices(ApiRequest& req) {
   if (auto refused = audit_unavailable(req)) return *refused;
   QueryReader q(req.query);
-  db::DeviceFilter f;
+  db::DeviceQuery f;
   auto limit = q.limit(kDefaultLimit, kMaxLimit);
   if (!limit) return error_from(limit.error());
   f.limit = *limit + 1;  // one more tells whether there is a next page

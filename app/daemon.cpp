@@ -15,6 +15,7 @@
 #include "app/audit_log.h"
 #include "app/health.h"
 #include "app/http_server.h"
+#include "app/ingest.h"
 #include "app/jobs.h"
 #include "app/logging.h"
 #include "app/metrics.h"
@@ -51,9 +52,11 @@ class Live {
   std::shared_ptr<Alerter> alerter_;
 };
 
-// What a configuration needs before the daemon takes it: its secrets readable and a listen
-// address that parses. Returns the alert options (they carry the webhook secret).
-core::Result<AlertOptions> check_for_daemon(const Config& c) {
+// What a configuration needs before the daemon takes it: its secrets readable, a listen
+// address that parses, and rule, list and geo files that load (every import needs them).
+// Returns the alert options (they carry the webhook secret).
+core::Result<AlertOptions> check_for_daemon(const Config& c, const core::Clock& clock) {
+  CITYWATCH_TRY(Ingest::check(c, clock));
   if (c.shodan.enabled) {
     auto key = read_secret(c.shodan.api_key_file, "CITYWATCH_SHODAN_API_KEY", "the Shodan API key");
     if (!key) return core::fail(key.error());
@@ -185,7 +188,8 @@ core::Result<int> run_daemon(const Context& context, const ServeOptions& options
         "no database here; create it with `citywatch init --db " + first.database_path + "`",
         first.database_path);
   }
-  auto alert_options = check_for_daemon(first);
+  core::SystemClock clock;
+  auto alert_options = check_for_daemon(first, clock);
   if (!alert_options) return core::fail(alert_options.error());
   // Bring the schema up to date now; if the database cannot be used yet the daemon still
   // starts, reports it on /readyz and keeps trying.
@@ -195,7 +199,6 @@ core::Result<int> run_daemon(const Context& context, const ServeOptions& options
                store.error().to_string());
   }
 
-  core::SystemClock clock;
   Metrics metrics;
   Live live;
   live.set(std::make_shared<const Config>(first),
@@ -248,7 +251,7 @@ core::Result<int> run_daemon(const Context& context, const ServeOptions& options
       auto current = live.config();
       auto loaded = reload(context, *current);
       core::Result<AlertOptions> alerts =
-          loaded ? check_for_daemon(*loaded)
+          loaded ? check_for_daemon(*loaded, clock)
                  : core::Result<AlertOptions>(core::fail(loaded.error()));
       if (!alerts) {
         log->error("config_reload_rejected reason={} (the previous configuration stays in force)",

@@ -108,23 +108,6 @@ core::Transport transport_of(std::int64_t v) {
   return v == 17 ? core::Transport::kUdp : core::Transport::kTcp;
 }
 
-DeviceRecord read_device(const Statement& s) {
-  DeviceRecord d;
-  d.ip = column_ip(s, 0);
-  d.first_seen = s.int64(1);
-  d.last_seen = s.int64(2);
-  d.hostname = s.text(3);
-  d.asn = static_cast<std::uint32_t>(s.int64(4));
-  d.org = s.text(5);
-  d.vendor = s.text(6);
-  d.model = s.text(7);
-  d.device_type = s.text(8);
-  d.firmware = s.text(9);
-  d.cpe = s.text(10);
-  d.services = static_cast<int>(s.int64(11));
-  return d;
-}
-
 ServiceRecord read_service(const Statement& s) {
   ServiceRecord r;
   r.ip = column_ip(s, 0);
@@ -152,10 +135,7 @@ core::Result<std::vector<T>> collect(Statement& s, Read read) {
   return out;
 }
 
-constexpr std::string_view kDeviceSelect = R"sql(
-  SELECT d.ip, d.first_seen, d.last_seen, d.hostname, d.asn, d.org, d.vendor, d.model,
-         d.device_type, d.firmware, d.cpe, (SELECT count(*) FROM services s WHERE s.ip = d.ip)
-  FROM devices d)sql";
+std::string device_select() { return "SELECT " + std::string(kDeviceColumns) + " FROM devices d"; }
 
 std::optional<core::UnixSeconds> opt_int(const Statement& s, int col) {
   if (s.is_null(col)) return std::nullopt;
@@ -165,8 +145,8 @@ std::optional<core::UnixSeconds> opt_int(const Statement& s, int col) {
 }  // namespace
 
 core::Result<std::vector<DeviceRecord>> list_devices(Connection& conn, const Visibility& who,
-                                                     const DeviceFilter& f) {
-  auto stmt = conn.prepare(std::string(kDeviceSelect) + R"sql(
+                                                     const DeviceQuery& f) {
+  auto stmt = conn.prepare(device_select() + R"sql(
     WHERE d.ip > ?1 AND d.ip <= ?2
       AND (?3 IS NULL OR d.ip IN (SELECT ip FROM partner_visible_ips WHERE partner_id = ?3))
       AND (?4 IS NULL OR d.vendor = ?4 COLLATE NOCASE)
@@ -197,7 +177,7 @@ core::Result<std::vector<DeviceRecord>> list_devices(Connection& conn, const Vis
 
 core::Result<std::optional<DeviceRecord>> get_device(Connection& conn, const Visibility& who,
                                                      const core::IpAddress& ip) {
-  auto stmt = conn.prepare(std::string(kDeviceSelect) + R"sql(
+  auto stmt = conn.prepare(device_select() + R"sql(
     WHERE d.ip = ?1
       AND (?2 IS NULL OR d.ip IN (SELECT ip FROM partner_visible_ips WHERE partner_id = ?2)))sql");
   if (!stmt) return core::fail(stmt.error());

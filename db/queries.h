@@ -23,7 +23,7 @@ struct Visibility {
   std::optional<std::int64_t> partner_id;
 };
 
-struct DeviceFilter {
+struct DeviceQuery {
   std::optional<std::string> vendor, model, device_type, protocol;
   std::optional<std::int64_t> asn, port;
   std::optional<core::Prefix> network;
@@ -33,7 +33,7 @@ struct DeviceFilter {
 };
 
 core::Result<std::vector<DeviceRecord>> list_devices(Connection& conn, const Visibility& who,
-                                                     const DeviceFilter& filter);
+                                                     const DeviceQuery& filter);
 core::Result<std::optional<DeviceRecord>> get_device(Connection& conn, const Visibility& who,
                                                      const core::IpAddress& ip);
 

@@ -390,6 +390,12 @@ TEST_F(DaemonApi, UploadingAFeedFileImportsIt) {
   EXPECT_EQ(body["imported"], 2);
   EXPECT_EQ(body["rejected"], 1);
   EXPECT_EQ(body["report_type"], "scan_telnet");
+  // The upload went through the one ingest path: fingerprinted, located and assessed.
+  EXPECT_EQ(body["findings"]["new"], 2) << r.body;
+  EXPECT_EQ(body["located"]["yes"].get<int>() + body["located"]["possibly"].get<int>() +
+                body["located"]["no"].get<int>() + body["located"]["unknown"].get<int>(),
+            2)
+      << r.body;
   auto id = body["id"].get<std::int64_t>();
   EXPECT_EQ(r.headers["location"], "/api/v1/imports/" + std::to_string(id));
   auto shown = get_json("/api/v1/imports/" + std::to_string(id), "analyst");
