@@ -35,6 +35,12 @@ CLI::App* Commands::add(const std::string& name, const std::string& description,
   return cmd;
 }
 
+void Commands::set_run(CLI::App* cmd, CommandFn run) {
+  for (auto& c : commands_) {
+    if (c.cli == cmd) c.run = std::move(run);
+  }
+}
+
 const Command* Commands::chosen() const {
   for (const auto& c : commands_) {
     if (c.cli->parsed()) return &c;
@@ -76,6 +82,11 @@ int run(int argc, char** argv) {
   register_scan_command(commands);
   register_partners_command(commands);
   register_batches_command(commands);
+  register_serve_command(commands);
+  register_tokens_command(commands);
+  register_users_command(commands);
+  register_privacy_command(commands);
+  register_backup_command(commands);
 
   try {
     app.parse(argc, argv);
@@ -91,6 +102,8 @@ int run(int argc, char** argv) {
   try {
     Context context;
     context.verbose = verbose;
+    context.log_format = *parsed_log_format;
+    context.db_override = db_path;
     if (!config_path.empty()) {
       auto loaded = load_config(config_path);
       if (!loaded) return report(loaded.error());

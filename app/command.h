@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "app/config.h"
+#include "app/logging.h"
 #include "app/output.h"
 #include "core/result.h"
 
@@ -21,7 +22,9 @@ namespace citywatch::app {
 struct Context {
   Config config;
   OutputFormat format = OutputFormat::kTable;
+  LogFormat log_format = LogFormat::kText;
   bool verbose = false;
+  std::string db_override;  // --db, re-applied when the daemon reloads its configuration
 };
 
 // The exit code when the command ran to its end (0, or e.g. 65 when some records were bad);
@@ -41,6 +44,8 @@ class Commands {
   CLI::App* add(const std::string& name, const std::string& description, const std::string& example,
                 CommandFn run, CLI::App* parent = nullptr);
   CLI::App& root() { return root_; }
+  // Sets the run function later, for commands whose subcommands are made after add().
+  void set_run(CLI::App* cmd, CommandFn run);
   // The command the user chose, after parsing.
   const Command* chosen() const;
 
@@ -64,5 +69,10 @@ void register_capture_command(Commands& commands);
 void register_scan_command(Commands& commands);
 void register_partners_command(Commands& commands);
 void register_batches_command(Commands& commands);
+void register_serve_command(Commands& commands);
+void register_tokens_command(Commands& commands);
+void register_users_command(Commands& commands);
+void register_privacy_command(Commands& commands);
+void register_backup_command(Commands& commands);
 
 }  // namespace citywatch::app

@@ -6,11 +6,15 @@
 
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string_view>
 #include <vector>
 
 #include "app/data_dir.h"
+#include "app/schedule.h"
+#include "core/ip_address.h"
 #include "scanner/probe_dialogs.h"
 
 namespace citywatch::app {
@@ -20,364 +24,374 @@ std::string where_of(const std::string& path, const toml::source_region& src) {
   return path + ":" + std::to_string(src.begin.line);
 }
 
-core::Failure config_error(const std::string& path, const toml::node& node, std::string message) {
-  return core::fail(core::ErrorCode::kConfig, std::move(message), where_of(path, node.source()));
-}
-
-// Rejects keys a table does not know, naming them with their line.
-core::Result<void> check_keys(const std::string& path, const toml::table& table,
-                              std::string_view table_name,
-                              std::initializer_list<std::string_view> known) {
-  std::set<std::string_view> allowed(known);
-  for (const auto& [key, node] : table) {
-    if (!allowed.contains(key.str())) {
-      std::string name = table_name.empty()
-                             ? std::string(key.str())
-                             : std::string(table_name) + "." + std::string(key.str());
-      return config_error(path, node, "unknown key '" + name + "'");
-    }
-  }
-  return core::ok();
-}
-
-core::Result<std::string> read_string(const std::string& path, const toml::table& table,
-                                      std::string_view key, std::string fallback) {
-  const toml::node* node = table.get(key);
-  if (!node) return fallback;
-  auto value = node->value<std::string>();
-  if (!value) return config_error(path, *node, std::string(key) + " must be a string");
-  return *value;
-}
-
-core::Result<std::size_t> read_count(const std::string& path, const toml::table& table,
-                                     std::string_view key, std::size_t fallback, std::int64_t min,
-                                     std::int64_t max) {
-  const toml::node* node = table.get(key);
-  if (!node) return fallback;
-  // value_exact: value<> would take 5000.0 and casts huge floats to an integer unchecked.
-  auto value = node->value_exact<std::int64_t>();
-  if (!value || *value < min || *value > max) {
-    return config_error(path, *node,
-                        std::string(key) + " must be an integer from " + std::to_string(min) +
-                            " to " + std::to_string(max));
-  }
-  return static_cast<std::size_t>(*value);
-}
-
 std::string resolve(const std::filesystem::path& base, const std::string& value) {
   if (value.empty()) return value;
   std::filesystem::path p(value);
   return p.is_absolute() ? value : (base / p).lexically_normal().string();
 }
 
-core::Result<std::vector<std::string>> read_string_list(const std::string& path,
-                                                        const toml::table& table,
-                                                        std::string_view key,
-                                                        std::vector<std::string> fallback) {
-  const toml::node* node = table.get(key);
-  if (!node) return fallback;
-  if (auto single = node->value<std::string>()) return std::vector<std::string>{*single};
-  const toml::array* array = node->as_array();
-  if (!array) return config_error(path, *node, std::string(key) + " must be a list of strings");
-  std::vector<std::string> out;
-  for (const toml::node& item : *array) {
-    auto value = item.value<std::string>();
-    if (!value) return config_error(path, item, std::string(key) + " must be a list of strings");
-    out.push_back(*value);
-  }
-  return out;
-}
+// One TOML table with typed readers; every error names the key and its file:line.
+class Section {
+ public:
+  Section(const std::string& file, const toml::table* table, std::string name,
+          std::filesystem::path base)
+      : file_(file), table_(table), name_(std::move(name)), base_(std::move(base)) {}
 
-core::Result<double> read_number(const std::string& path, const toml::table& table,
-                                 std::string_view key, double fallback, double min, double max) {
-  const toml::node* node = table.get(key);
-  if (!node) return fallback;
-  auto value = node->value<double>();
-  if (!value || !(*value >= min && *value <= max)) {
-    return config_error(path, *node,
-                        std::string(key) + " must be a number from " + std::to_string(min) +
-                            " to " + std::to_string(max));
+  bool present() const { return table_ != nullptr; }
+
+  core::Result<void> keys(std::initializer_list<std::string_view> known) const {
+    if (!table_) return core::ok();
+    std::set<std::string_view> allowed(known);
+    for (const auto& [key, node] : *table_) {
+      if (!allowed.contains(key.str())) {
+        return error(node, "unknown key '" + full(key.str()) + "'");
+      }
+    }
+    return core::ok();
   }
-  return *value;
+
+  core::Result<void> str(std::string_view key, std::string& out) const {
+    const toml::node* node = get(key);
+    if (!node) return core::ok();
+    auto value = node->value<std::string>();
+    if (!value) return error(*node, full(key) + " must be a string");
+    out = *value;
+    return core::ok();
+  }
+
+  // A path relative to the config file's directory; a key not given keeps its default as is.
+  core::Result<void> file_path(std::string_view key, std::string& out) const {
+    if (!get(key)) return core::ok();
+    CITYWATCH_TRY(str(key, out));
+    out = resolved(out);
+    return core::ok();
+  }
+  std::string resolved(const std::string& value) const { return resolve(base_, value); }
+
+  core::Result<void> integer(std::string_view key, std::int64_t& out, std::int64_t min,
+                             std::int64_t max) const {
+    const toml::node* node = get(key);
+    if (!node) return core::ok();
+    // value_exact: value<> would take 5000.0 and casts huge floats to an integer unchecked.
+    auto value = node->value_exact<std::int64_t>();
+    if (!value || *value < min || *value > max) {
+      return error(*node, full(key) + " must be an integer from " + std::to_string(min) + " to " +
+                              std::to_string(max));
+    }
+    out = *value;
+    return core::ok();
+  }
+
+  core::Result<void> count(std::string_view key, std::size_t& out, std::int64_t min,
+                           std::int64_t max) const {
+    auto v = static_cast<std::int64_t>(out);
+    CITYWATCH_TRY(integer(key, v, min, max));
+    out = static_cast<std::size_t>(v);
+    return core::ok();
+  }
+
+  core::Result<void> flag(std::string_view key, bool& out) const {
+    const toml::node* node = get(key);
+    if (!node) return core::ok();
+    auto value = node->value<bool>();
+    if (!value) return error(*node, full(key) + " must be true or false");
+    out = *value;
+    return core::ok();
+  }
+
+  // A list of strings; a single string counts as a list of one.
+  core::Result<void> strings(std::string_view key, std::vector<std::string>& out) const {
+    const toml::node* node = get(key);
+    if (!node) return core::ok();
+    if (auto single = node->value<std::string>()) {
+      out = {*single};
+      return core::ok();
+    }
+    const toml::array* arr = node->as_array();
+    if (!arr) return error(*node, full(key) + " must be a list of strings");
+    out.clear();
+    for (const auto& item : *arr) {
+      auto value = item.value<std::string>();
+      if (!value) return error(item, full(key) + " must be a list of strings");
+      out.push_back(*value);
+    }
+    return core::ok();
+  }
+
+  core::Result<void> number(std::string_view key, double& out, double min, double max) const {
+    const toml::node* node = get(key);
+    if (!node) return core::ok();
+    auto value = node->value<double>();
+    if (!value || !(*value >= min && *value <= max)) {
+      return error(*node, full(key) + " must be a number from " + std::to_string(min) + " to " +
+                              std::to_string(max));
+    }
+    out = *value;
+    return core::ok();
+  }
+
+  // "90s", "30m", "12h", "7d" or a number of seconds; at least `min`, at most ten years.
+  core::Result<void> duration(std::string_view key, core::UnixSeconds& out,
+                              core::UnixSeconds min) const {
+    const toml::node* node = get(key);
+    if (!node) return core::ok();
+    std::optional<core::UnixSeconds> v;
+    if (auto text = node->value<std::string>()) {
+      v = core::parse_duration(*text);
+    } else if (auto n = node->value_exact<std::int64_t>()) {
+      v = *n;
+    }
+    if (!v || *v < min || *v > 10LL * 366 * 86400) {
+      return error(*node, full(key) +
+                              " must be a duration such as \"90s\", \"30m\", \"12h\", \"7d\" (at "
+                              "least " +
+                              core::format_duration(min) + ")");
+    }
+    out = *v;
+    return core::ok();
+  }
+
+  core::Result<void> schedule(std::string_view key, std::string& out) const {
+    CITYWATCH_TRY(str(key, out));
+    if (auto parsed = Schedule::parse(out); !parsed) {
+      const toml::node* node = get(key);
+      return node ? error(*node, full(key) + ": " + parsed.error().message)
+                  : core::fail(core::ErrorCode::kConfig, parsed.error().message, file_);
+    }
+    return core::ok();
+  }
+
+  core::Result<void> url(std::string_view key, std::string& out) const {
+    CITYWATCH_TRY(str(key, out));
+    const toml::node* node = get(key);
+    if (node && !out.empty() && !out.starts_with("http://") && !out.starts_with("https://")) {
+      return error(*node, full(key) + " must start with http:// or https://");
+    }
+    return core::ok();
+  }
+
+  const toml::node* get(std::string_view key) const { return table_ ? table_->get(key) : nullptr; }
+  core::Failure error(const toml::node& node, std::string message) const {
+    return core::fail(core::ErrorCode::kConfig, std::move(message), where_of(file_, node.source()));
+  }
+
+ private:
+  std::string full(std::string_view key) const {
+    return name_.empty() ? std::string(key) : name_ + "." + std::string(key);
+  }
+  const std::string& file_;
+  const toml::table* table_;
+  std::string name_;
+  std::filesystem::path base_;
+};
+
+core::Result<const toml::table*> sub_table(const std::string& file, const toml::table& parent,
+                                           std::string_view key, const std::string& name) {
+  const toml::node* node = parent.get(key);
+  if (!node) return static_cast<const toml::table*>(nullptr);
+  if (!node->is_table()) {
+    return core::fail(core::ErrorCode::kConfig, "[" + name + "] must be a table",
+                      where_of(file, node->source()));
+  }
+  return node->as_table();
 }
 
 // [geo]: every path relative to the config file; an empty string switches a file off.
-core::Result<void> load_geo(const std::string& path, const std::filesystem::path& base,
-                            const toml::table& geo, enrich::GeoConfig& out) {
+core::Result<void> load_geo(const Section& geo, enrich::GeoConfig& out) {
+  if (!geo.present()) return core::ok();
   CITYWATCH_TRY(
-      check_keys(path, geo, "geo",
-                 {"boundary", "districts", "district_code_property", "district_name_property",
-                  "city_mmdb", "city_mmdb_layout", "asn_mmdb", "asn_csv", "prefix_map",
-                  "municipal_ranges", "assumed_accuracy_km", "max_db_age_days"}));
-  auto file = [&](std::string_view key, std::string& dest) -> core::Result<void> {
-    const toml::node* node = geo.get(key);
-    if (!node) return core::ok();
-    auto value = read_string(path, geo, key, dest);
-    if (!value) return core::fail(value.error());
-    dest = resolve(base, *value);
-    return core::ok();
-  };
-  CITYWATCH_TRY(file("boundary", out.boundary_file));
-  CITYWATCH_TRY(file("districts", out.district_file));
-  CITYWATCH_TRY(file("asn_mmdb", out.asn_mmdb));
-  CITYWATCH_TRY(file("asn_csv", out.asn_csv));
-  CITYWATCH_TRY(file("prefix_map", out.prefix_map));
+      geo.keys({"boundary", "districts", "district_code_property", "district_name_property",
+                "city_mmdb", "city_mmdb_layout", "asn_mmdb", "asn_csv", "prefix_map",
+                "municipal_ranges", "assumed_accuracy_km", "max_db_age_days"}));
+  CITYWATCH_TRY(geo.file_path("boundary", out.boundary_file));
+  CITYWATCH_TRY(geo.file_path("districts", out.district_file));
+  CITYWATCH_TRY(geo.file_path("asn_mmdb", out.asn_mmdb));
+  CITYWATCH_TRY(geo.file_path("asn_csv", out.asn_csv));
+  CITYWATCH_TRY(geo.file_path("prefix_map", out.prefix_map));
   if (out.boundary_file.empty()) {
-    return config_error(path, *geo.get("boundary"),
-                        "geo.boundary cannot be empty: the city needs an outline");
+    return geo.error(*geo.get("boundary"),
+                     "geo.boundary cannot be empty: the city needs an outline");
   }
-  auto code = read_string(path, geo, "district_code_property", out.district_code_property);
-  if (!code) return core::fail(code.error());
-  out.district_code_property = *code;
-  auto name = read_string(path, geo, "district_name_property", out.district_name_property);
-  if (!name) return core::fail(name.error());
-  out.district_name_property = *name;
+  CITYWATCH_TRY(geo.str("district_code_property", out.district_code_property));
+  CITYWATCH_TRY(geo.str("district_name_property", out.district_name_property));
 
-  auto dbs = read_string_list(path, geo, "city_mmdb", out.city_mmdb);
-  if (!dbs) return core::fail(dbs.error());
+  std::vector<std::string> dbs = out.city_mmdb;
+  CITYWATCH_TRY(geo.strings("city_mmdb", dbs));
   out.city_mmdb.clear();
-  for (const auto& db : *dbs) {
-    if (!db.empty()) out.city_mmdb.push_back(resolve(base, db));
+  for (const auto& db : dbs) {
+    if (db.empty()) continue;
+    out.city_mmdb.push_back(geo.resolved(db));
   }
   if (const toml::node* node = geo.get("city_mmdb_layout")) {
     auto text = node->value<std::string>();
     auto layout = text ? enrich::parse_mmdb_layout(*text) : std::nullopt;
     if (!layout || *layout == enrich::MmdbLayout::kAsn) {
-      return config_error(path, *node, "city_mmdb_layout must be auto, geoip2 or flat");
+      return geo.error(*node, "city_mmdb_layout must be auto, geoip2 or flat");
     }
     out.city_mmdb_layout = *layout;
   }
   if (const toml::node* node = geo.get("municipal_ranges")) {
-    auto ranges = read_string_list(path, geo, "municipal_ranges", {});
-    if (!ranges) return core::fail(ranges.error());
+    std::vector<std::string> ranges;
+    CITYWATCH_TRY(geo.strings("municipal_ranges", ranges));
     out.municipal_ranges.clear();
-    for (const auto& text : *ranges) {
+    for (const auto& text : ranges) {
       auto prefix = core::Prefix::parse(text);
       if (!prefix) {
-        return config_error(
-            path, *node,
-            "municipal_ranges: '" + text + "' is not a CIDR prefix (e.g. 192.0.2.0/24)");
+        return geo.error(
+            *node, "municipal_ranges: '" + text + "' is not a CIDR prefix (e.g. 192.0.2.0/24)");
       }
       out.municipal_ranges.push_back(*prefix);
     }
   }
-  auto accuracy = read_number(path, geo, "assumed_accuracy_km", out.assumed_accuracy_km, 0, 1000);
-  if (!accuracy) return core::fail(accuracy.error());
-  out.assumed_accuracy_km = *accuracy;
-  auto age = read_count(path, geo, "max_db_age_days", static_cast<std::size_t>(out.max_db_age_days),
-                        1, 3650);
-  if (!age) return core::fail(age.error());
-  out.max_db_age_days = static_cast<int>(*age);
+  CITYWATCH_TRY(geo.number("assumed_accuracy_km", out.assumed_accuracy_km, 0, 1000));
+  auto age = static_cast<std::int64_t>(out.max_db_age_days);
+  CITYWATCH_TRY(geo.integer("max_db_age_days", age, 1, 3650));
+  out.max_db_age_days = static_cast<int>(age);
   return core::ok();
 }
 
-core::Result<core::UnixSeconds> read_duration(const std::string& path, const toml::table& table,
-                                              std::string_view key, core::UnixSeconds fallback,
-                                              core::UnixSeconds min) {
-  const toml::node* node = table.get(key);
-  if (!node) return fallback;
-  std::optional<core::UnixSeconds> v;
-  if (auto text = node->value<std::string>()) {
-    v = core::parse_duration(*text);
-  } else if (auto n = node->value_exact<std::int64_t>()) {
-    v = *n;
-  }
-  if (!v || *v < min || *v > 10LL * 366 * 86400) {
-    return config_error(path, *node,
-                        std::string(key) +
-                            " must be a duration such as \"90s\", \"30m\", \"12h\", \"7d\" "
-                            "(at least " +
-                            core::format_duration(min) + ")");
-  }
-  return *v;
-}
-
-core::Result<bool> read_bool(const std::string& path, const toml::table& table,
-                             std::string_view key, bool fallback) {
-  const toml::node* node = table.get(key);
-  if (!node) return fallback;
-  auto v = node->value<bool>();
-  if (!v) return config_error(path, *node, std::string(key) + " must be true or false");
-  return *v;
-}
-
-core::Result<void> load_notify(const std::string& path, const toml::table& t, NotifyConfig& out) {
+core::Result<void> load_notify(const Section& t, NotifyConfig& out) {
   CITYWATCH_TRY(
-      check_keys(path, t, "notify",
-                 {"interval", "recheck_after", "retry_initial", "retry_max_delay",
-                  "retry_max_attempts", "retry_jitter", "timeout", "connect_timeout", "in_city",
-                  "mail_from", "reporter_org", "reporter_contact", "reporter_domain"}));
-  auto get_dur = [&](std::string_view key, core::UnixSeconds& dest,
-                     core::UnixSeconds min) -> core::Result<void> {
-    auto v = read_duration(path, t, key, dest, min);
-    if (!v) return core::fail(v.error());
-    dest = *v;
-    return core::ok();
-  };
-  CITYWATCH_TRY(get_dur("interval", out.interval, 60));
-  CITYWATCH_TRY(get_dur("recheck_after", out.recheck_after, 0));
-  CITYWATCH_TRY(get_dur("retry_initial", out.retry.initial_delay, 1));
-  CITYWATCH_TRY(get_dur("retry_max_delay", out.retry.max_delay, 1));
-  CITYWATCH_TRY(get_dur("timeout", out.timeout, 1));
-  CITYWATCH_TRY(get_dur("connect_timeout", out.connect_timeout, 1));
-  auto attempts = read_count(path, t, "retry_max_attempts",
-                             static_cast<std::size_t>(out.retry.max_attempts), 1, 1000);
-  if (!attempts) return core::fail(attempts.error());
-  out.retry.max_attempts = static_cast<int>(*attempts);
-  auto jitter = read_number(path, t, "retry_jitter", out.retry.jitter, 0, 1);
-  if (!jitter) return core::fail(jitter.error());
-  out.retry.jitter = *jitter;
-  auto in_city = read_string_list(path, t, "in_city", out.in_city);
-  if (!in_city) return core::fail(in_city.error());
-  for (const auto& v : *in_city) {
+      t.keys({"interval", "recheck_after", "retry_initial", "retry_max_delay", "retry_max_attempts",
+              "retry_jitter", "timeout", "connect_timeout", "in_city", "mail_from", "reporter_org",
+              "reporter_contact", "reporter_domain"}));
+  CITYWATCH_TRY(t.duration("interval", out.interval, 60));
+  CITYWATCH_TRY(t.duration("recheck_after", out.recheck_after, 0));
+  CITYWATCH_TRY(t.duration("retry_initial", out.retry.initial_delay, 1));
+  CITYWATCH_TRY(t.duration("retry_max_delay", out.retry.max_delay, 1));
+  CITYWATCH_TRY(t.duration("timeout", out.timeout, 1));
+  CITYWATCH_TRY(t.duration("connect_timeout", out.connect_timeout, 1));
+  std::int64_t attempts = out.retry.max_attempts;
+  CITYWATCH_TRY(t.integer("retry_max_attempts", attempts, 1, 1000));
+  out.retry.max_attempts = static_cast<int>(attempts);
+  CITYWATCH_TRY(t.number("retry_jitter", out.retry.jitter, 0, 1));
+  CITYWATCH_TRY(t.strings("in_city", out.in_city));
+  for (const auto& v : out.in_city) {
     if (!core::parse_in_city(v)) {
-      return config_error(path, *t.get("in_city"),
-                          "notify.in_city takes yes, no, possibly, unknown; not '" + v + "'");
+      return t.error(*t.get("in_city"),
+                     "notify.in_city takes yes, no, possibly, unknown; not '" + v + "'");
     }
   }
-  out.in_city = *in_city;
-  for (auto [key, dest] : {std::pair<std::string_view, std::string*>{"mail_from", &out.mail_from},
-                           {"reporter_org", &out.reporter.org},
-                           {"reporter_contact", &out.reporter.contact},
-                           {"reporter_domain", &out.reporter.domain}}) {
-    auto v = read_string(path, t, key, *dest);
-    if (!v) return core::fail(v.error());
-    *dest = *v;
-  }
+  CITYWATCH_TRY(t.str("mail_from", out.mail_from));
+  CITYWATCH_TRY(t.str("reporter_org", out.reporter.org));
+  CITYWATCH_TRY(t.str("reporter_contact", out.reporter.contact));
+  CITYWATCH_TRY(t.str("reporter_domain", out.reporter.domain));
   return core::ok();
 }
 
-core::Result<ConfigPartner> load_partner(const std::string& path, const std::filesystem::path& base,
-                                         const toml::table& t, core::UnixSeconds default_interval) {
+core::Result<ConfigPartner> load_partner(const Section& t, const toml::table& table,
+                                         core::UnixSeconds default_interval) {
   for (std::string_view inline_secret : {"secret", "smtp_password", "password", "hmac_key"}) {
     if (const toml::node* n = t.get(inline_secret)) {
-      return config_error(path, *n,
-                          "secrets never go into the configuration: use secret_file / "
-                          "secret_env (or smtp_password_file / smtp_password_env)");
+      return t.error(*n,
+                     "secrets never go into the configuration: use secret_file / secret_env (or "
+                     "smtp_password_file / smtp_password_env)");
     }
   }
-  CITYWATCH_TRY(check_keys(path, t, "partner",
-                           {"name",
-                            "organisation",
-                            "contact",
-                            "prefixes",
-                            "prefix_csv",
-                            "asns",
-                            "channel",
-                            "webhook",
-                            "secret_file",
-                            "secret_env",
-                            "ca_file",
-                            "allow_insecure",
-                            "email",
-                            "smtp_url",
-                            "smtp_user",
-                            "smtp_password_file",
-                            "smtp_password_env",
-                            "format",
-                            "interval",
-                            "opt_out_kinds",
-                            "paused"}));
+  CITYWATCH_TRY(t.keys({"name",
+                        "organisation",
+                        "contact",
+                        "prefixes",
+                        "prefix_csv",
+                        "asns",
+                        "channel",
+                        "webhook",
+                        "secret_file",
+                        "secret_env",
+                        "ca_file",
+                        "allow_insecure",
+                        "email",
+                        "smtp_url",
+                        "smtp_user",
+                        "smtp_password_file",
+                        "smtp_password_env",
+                        "format",
+                        "interval",
+                        "opt_out_kinds",
+                        "paused"}));
   ConfigPartner cp;
-  cp.line = static_cast<int>(t.source().begin.line);
+  cp.line = static_cast<int>(table.source().begin.line);
   core::Partner& p = cp.partner;
   p.source = "config";
-  auto str = [&](std::string_view key, std::string& dest) -> core::Result<void> {
-    auto v = read_string(path, t, key, dest);
-    if (!v) return core::fail(v.error());
-    dest = *v;
-    return core::ok();
-  };
-  CITYWATCH_TRY(str("name", p.name));
+  CITYWATCH_TRY(t.str("name", p.name));
   if (!core::is_valid_partner_name(p.name)) {
-    return core::fail(core::ErrorCode::kConfig,
-                      "[[partner]] needs a name of letters, digits, '-', '_' or '.' (at most 64)",
-                      path + ":" + std::to_string(cp.line));
+    return t.error(table,
+                   "[[partner]] needs a name of letters, digits, '-', '_' or '.' (at most 64)");
   }
-  CITYWATCH_TRY(str("organisation", p.organisation));
-  CITYWATCH_TRY(str("contact", p.contact));
-  CITYWATCH_TRY(str("webhook", p.webhook_url));
-  CITYWATCH_TRY(str("secret_file", p.hmac_secret.file));
-  CITYWATCH_TRY(str("secret_env", p.hmac_secret.env));
-  CITYWATCH_TRY(str("ca_file", p.ca_file));
-  CITYWATCH_TRY(str("email", p.email_to));
-  CITYWATCH_TRY(str("smtp_url", p.smtp_url));
-  CITYWATCH_TRY(str("smtp_user", p.smtp_user));
-  CITYWATCH_TRY(str("smtp_password_file", p.smtp_password.file));
-  CITYWATCH_TRY(str("smtp_password_env", p.smtp_password.env));
-  CITYWATCH_TRY(str("prefix_csv", cp.prefix_csv));
-  p.hmac_secret.file = resolve(base, p.hmac_secret.file);
-  p.smtp_password.file = resolve(base, p.smtp_password.file);
-  p.ca_file = resolve(base, p.ca_file);
-  cp.prefix_csv = resolve(base, cp.prefix_csv);
+  CITYWATCH_TRY(t.str("organisation", p.organisation));
+  CITYWATCH_TRY(t.str("contact", p.contact));
+  CITYWATCH_TRY(t.str("webhook", p.webhook_url));
+  CITYWATCH_TRY(t.file_path("secret_file", p.hmac_secret.file));
+  CITYWATCH_TRY(t.str("secret_env", p.hmac_secret.env));
+  CITYWATCH_TRY(t.file_path("ca_file", p.ca_file));
+  CITYWATCH_TRY(t.str("email", p.email_to));
+  CITYWATCH_TRY(t.str("smtp_url", p.smtp_url));
+  CITYWATCH_TRY(t.str("smtp_user", p.smtp_user));
+  CITYWATCH_TRY(t.file_path("smtp_password_file", p.smtp_password.file));
+  CITYWATCH_TRY(t.str("smtp_password_env", p.smtp_password.env));
+  CITYWATCH_TRY(t.file_path("prefix_csv", cp.prefix_csv));
   auto where = [&](std::string_view key) -> const toml::node& {
     const toml::node* n = t.get(key);
-    return n ? *n : static_cast<const toml::node&>(t);
+    return n ? *n : static_cast<const toml::node&>(table);
   };
-  auto prefixes = read_string_list(path, t, "prefixes", {});
-  if (!prefixes) return core::fail(prefixes.error());
-  for (const auto& text : *prefixes) {
+  std::vector<std::string> prefixes;
+  CITYWATCH_TRY(t.strings("prefixes", prefixes));
+  for (const auto& text : prefixes) {
     auto prefix = core::Prefix::parse(text);
     if (!prefix) {
-      return config_error(path, where("prefixes"),
-                          "'" + text + "' is not a CIDR prefix (e.g. 198.51.100.0/24)");
+      return t.error(where("prefixes"),
+                     "'" + text + "' is not a CIDR prefix (e.g. 198.51.100.0/24)");
     }
     p.prefixes.push_back({*prefix, 0, {}});
   }
   if (const toml::node* n = t.get("asns")) {
     const toml::array* a = n->as_array();
-    if (!a) return config_error(path, *n, "asns must be a list of AS numbers");
+    if (!a) return t.error(*n, "asns must be a list of AS numbers");
     for (const toml::node& item : *a) {
       auto v = item.value_exact<std::int64_t>();
       if (!v || *v < 1 || *v > 4294967295LL) {
-        return config_error(path, item, "asns must be AS numbers from 1 to 4294967295");
+        return t.error(item, "asns must be AS numbers from 1 to 4294967295");
       }
       p.asns.push_back(static_cast<std::uint32_t>(*v));
     }
   }
   std::string channel, format = "csv";
-  CITYWATCH_TRY(str("channel", channel));
-  CITYWATCH_TRY(str("format", format));
+  CITYWATCH_TRY(t.str("channel", channel));
+  CITYWATCH_TRY(t.str("format", format));
   if (channel.empty()) {
     channel = !p.webhook_url.empty() ? "webhook" : !p.email_to.empty() ? "email" : "pull";
   }
   auto ch = core::parse_delivery_channel(channel);
-  if (!ch) return config_error(path, where("channel"), "channel must be webhook, email or pull");
+  if (!ch) return t.error(where("channel"), "channel must be webhook, email or pull");
   p.channel = *ch;
   auto fmt = core::parse_batch_format(format);
-  if (!fmt) return config_error(path, where("format"), "format must be csv, json or xarf");
+  if (!fmt) return t.error(where("format"), "format must be csv, json or xarf");
   p.format = *fmt;
   if (p.channel == core::DeliveryChannel::kWebhook) {
-    if (p.webhook_url.empty()) return config_error(path, t, "a webhook partner needs webhook");
+    if (p.webhook_url.empty()) return t.error(table, "a webhook partner needs webhook");
     if (p.hmac_secret.empty()) {
-      return config_error(path, t,
-                          "a webhook partner needs secret_file or secret_env (the HMAC key)");
+      return t.error(table, "a webhook partner needs secret_file or secret_env (the HMAC key)");
     }
   }
   if (p.channel == core::DeliveryChannel::kEmail && (p.email_to.empty() || p.smtp_url.empty())) {
-    return config_error(path, t, "an email partner needs email and smtp_url");
+    return t.error(table, "an email partner needs email and smtp_url");
   }
-  auto interval = read_duration(path, t, "interval", default_interval, 60);
-  if (!interval) return core::fail(interval.error());
-  p.interval = *interval;
-  auto kinds = read_string_list(path, t, "opt_out_kinds", {});
-  if (!kinds) return core::fail(kinds.error());
-  for (const auto& k : *kinds) {
+  p.interval = default_interval;
+  CITYWATCH_TRY(t.duration("interval", p.interval, 60));
+  std::vector<std::string> kinds;
+  CITYWATCH_TRY(t.strings("opt_out_kinds", kinds));
+  for (const auto& k : kinds) {
     auto kind = core::parse_finding_kind(k);
     if (!kind) {
-      return config_error(path, where("opt_out_kinds"),
-                          "opt_out_kinds: '" + k +
-                              "' is not a finding kind (no-auth, default-password, vulnerable, "
-                              "exposed-service, infected)");
+      return t.error(where("opt_out_kinds"),
+                     "opt_out_kinds: '" + k +
+                         "' is not a finding kind (no-auth, default-password, vulnerable, "
+                         "exposed-service, infected)");
     }
     p.opt_out_kinds.push_back(*kind);
   }
-  auto paused = read_bool(path, t, "paused", false);
-  if (!paused) return core::fail(paused.error());
-  p.paused = *paused;
-  auto insecure = read_bool(path, t, "allow_insecure", false);
-  if (!insecure) return core::fail(insecure.error());
-  p.allow_insecure = *insecure;
+  CITYWATCH_TRY(t.flag("paused", p.paused));
+  CITYWATCH_TRY(t.flag("allow_insecure", p.allow_insecure));
   return cp;
 }
 
@@ -484,6 +498,16 @@ core::Result<void> check_toml_safe(std::string_view text, const std::string& pat
 
 }  // namespace
 
+bool valid_job_name(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 enrich::GeoConfig default_geo_config() {
   enrich::GeoConfig geo;
   geo.city_name = "'s-Gravenhage";
@@ -511,204 +535,325 @@ core::Result<Config> load_config(const std::string& path) {
   return parse_config(text, path);
 }
 
-core::Result<Config> parse_config(std::string_view text, const std::string& name) {
-  CITYWATCH_TRY(check_toml_safe(text, name));
-  toml::parse_result parsed = toml::parse(text, name);
+core::Result<Config> parse_config(std::string_view text, const std::string& path) {
+  CITYWATCH_TRY(check_toml_safe(text, path));
+  toml::parse_result parsed = toml::parse(text, path);
   if (!parsed) {
     const auto& err = parsed.error();
     return core::fail(core::ErrorCode::kConfig, std::string(err.description()),
-                      where_of(name, err.source()));
+                      where_of(path, err.source()));
   }
   const toml::table& root = parsed.table();
-  CITYWATCH_TRY(check_keys(
-      name, root, "",
-      {"city", "database", "import", "geo", "risk", "capture", "scan", "notify", "partner"}));
+  const auto base = std::filesystem::path(path).parent_path();
   Config config;
-  auto base = std::filesystem::path(name).parent_path();
+  config.source_path = path;
+  Section top(path, &root, "", base);
+  CITYWATCH_TRY(top.keys({"city", "database", "import", "geo", "risk", "capture", "scan", "notify",
+                          "partner", "server", "scheduler", "retention", "http_client", "feeds",
+                          "alerts", "health", "jobs"}));
 
-  auto section = [&](std::string_view table) -> core::Result<const toml::table*> {
-    const toml::node* node = root.get(table);
-    if (!node) return static_cast<const toml::table*>(nullptr);
-    if (!node->is_table())
-      return config_error(name, *node, "[" + std::string(table) + "] must be a table");
-    return node->as_table();
+  auto section = [&](const toml::table& parent, std::string_view key,
+                     const std::string& name) -> core::Result<Section> {
+    auto table = sub_table(path, parent, key, name);
+    if (!table) return core::fail(table.error());
+    return Section(path, *table, name, base);
   };
 
-  auto city = section("city");
+  auto city = section(root, "city", "city");
   if (!city) return core::fail(city.error());
-  if (*city) {
-    CITYWATCH_TRY(check_keys(name, **city, "city", {"name", "code", "aliases"}));
-    auto city_name = read_string(name, **city, "name", config.city_name);
-    if (!city_name) return core::fail(city_name.error());
-    config.city_name = *city_name;
-    auto code = read_string(name, **city, "code", config.city_code);
-    if (!code) return core::fail(code.error());
-    config.city_code = *code;
-    // Another city's name without aliases must not inherit The Hague's.
-    auto aliases = read_string_list(
-        name, **city, "aliases",
-        (*city)->contains("name") ? std::vector<std::string>{} : config.geo.city_aliases);
-    if (!aliases) return core::fail(aliases.error());
-    config.geo.city_aliases = *aliases;
-  }
+  CITYWATCH_TRY(city->keys({"name", "code", "aliases"}));
+  CITYWATCH_TRY(city->str("name", config.city_name));
+  CITYWATCH_TRY(city->str("code", config.city_code));
+  // Another city's name without aliases must not inherit The Hague's.
+  if (city->get("name")) config.geo.city_aliases.clear();
+  CITYWATCH_TRY(city->strings("aliases", config.geo.city_aliases));
   config.geo.city_name = config.city_name;
   config.geo.city_code = config.city_code;
 
-  auto geo = section("geo");
+  auto geo = section(root, "geo", "geo");
   if (!geo) return core::fail(geo.error());
-  if (*geo) CITYWATCH_TRY(load_geo(name, base, **geo, config.geo));
+  CITYWATCH_TRY(load_geo(*geo, config.geo));
 
-  auto database = section("database");
+  auto database = section(root, "database", "database");
   if (!database) return core::fail(database.error());
-  if (*database) {
-    CITYWATCH_TRY(check_keys(name, **database, "database", {"path"}));
-    auto db = read_string(name, **database, "path", config.database_path);
-    if (!db) return core::fail(db.error());
-    config.database_path = resolve(base, *db);
-  } else {
-    config.database_path = resolve(base, config.database_path);
-  }
+  CITYWATCH_TRY(database->keys({"path"}));
+  CITYWATCH_TRY(database->str("path", config.database_path));
+  config.database_path = resolve(base, config.database_path);
 
-  auto import = section("import");
+  auto import = section(root, "import", "import");
   if (!import) return core::fail(import.error());
-  if (*import) {
-    CITYWATCH_TRY(
-        check_keys(name, **import, "import", {"chunk_size", "reject_dir", "print_errors"}));
-    auto chunk = read_count(name, **import, "chunk_size", config.import_chunk_size, 1, 1000000);
-    if (!chunk) return core::fail(chunk.error());
-    config.import_chunk_size = *chunk;
-    auto rejects = read_string(name, **import, "reject_dir", config.reject_dir);
-    if (!rejects) return core::fail(rejects.error());
-    config.reject_dir = resolve(base, *rejects);
-    auto print = read_count(name, **import, "print_errors", config.print_errors, 0, 100000);
-    if (!print) return core::fail(print.error());
-    config.print_errors = *print;
-  }
+  CITYWATCH_TRY(import->keys({"chunk_size", "reject_dir", "print_errors"}));
+  CITYWATCH_TRY(import->count("chunk_size", config.import_chunk_size, 1, 1000000));
+  CITYWATCH_TRY(import->file_path("reject_dir", config.reject_dir));
+  CITYWATCH_TRY(import->count("print_errors", config.print_errors, 0, 100000));
 
-  auto risk = section("risk");
+  auto risk = section(root, "risk", "risk");
   if (!risk) return core::fail(risk.error());
-  if (*risk) {
-    CITYWATCH_TRY(check_keys(name, **risk, "risk", {"data_dir", "gone_after_days"}));
-    auto dir = read_string(name, **risk, "data_dir", config.data_dir);
-    if (!dir) return core::fail(dir.error());
-    config.data_dir = dir->empty() ? std::string() : resolve(base, *dir);
-    auto days = read_count(name, **risk, "gone_after_days", config.gone_after_days, 1, 3650);
-    if (!days) return core::fail(days.error());
-    config.gone_after_days = *days;
-  }
+  CITYWATCH_TRY(risk->keys({"data_dir", "gone_after_days"}));
+  CITYWATCH_TRY(risk->file_path("data_dir", config.data_dir));
+  CITYWATCH_TRY(risk->count("gone_after_days", config.gone_after_days, 1, 3650));
 
-  auto capture = section("capture");
+  auto capture = section(root, "capture", "capture");
   if (!capture) return core::fail(capture.error());
-  if (*capture) {
-    CITYWATCH_TRY(check_keys(
-        name, **capture, "capture",
-        {"credentials_file", "max_flows", "stream_bytes", "flow_idle_seconds", "flush_seconds"}));
-    auto creds = read_string(name, **capture, "credentials_file", config.credentials_file);
-    if (!creds) return core::fail(creds.error());
-    config.credentials_file = resolve(base, *creds);
-    auto flows = read_count(name, **capture, "max_flows", config.capture_max_flows, 16, 16777216);
-    if (!flows) return core::fail(flows.error());
-    config.capture_max_flows = *flows;
-    auto bytes =
-        read_count(name, **capture, "stream_bytes", config.capture_stream_bytes, 256, 1048576);
-    if (!bytes) return core::fail(bytes.error());
-    config.capture_stream_bytes = *bytes;
-    auto idle = read_count(name, **capture, "flow_idle_seconds", config.capture_flow_idle_seconds,
-                           1, 86400);
-    if (!idle) return core::fail(idle.error());
-    config.capture_flow_idle_seconds = *idle;
-    auto flush =
-        read_count(name, **capture, "flush_seconds", config.capture_flush_seconds, 1, 86400);
-    if (!flush) return core::fail(flush.error());
-    config.capture_flush_seconds = *flush;
+  CITYWATCH_TRY(capture->keys(
+      {"credentials_file", "max_flows", "stream_bytes", "flow_idle_seconds", "flush_seconds"}));
+  CITYWATCH_TRY(capture->file_path("credentials_file", config.credentials_file));
+  CITYWATCH_TRY(capture->count("max_flows", config.capture_max_flows, 16, 16777216));
+  CITYWATCH_TRY(capture->count("stream_bytes", config.capture_stream_bytes, 256, 1048576));
+  CITYWATCH_TRY(capture->count("flow_idle_seconds", config.capture_flow_idle_seconds, 1, 86400));
+  CITYWATCH_TRY(capture->count("flush_seconds", config.capture_flush_seconds, 1, 86400));
+
+  auto server = section(root, "server", "server");
+  if (!server) return core::fail(server.error());
+  ServerConfig& sv = config.server;
+  CITYWATCH_TRY(
+      server->keys({"listen", "threads", "max_body_kb", "max_upload_mb", "request_timeout_seconds",
+                    "session_minutes", "screen_min_count", "aggregate_cache_seconds"}));
+  CITYWATCH_TRY(server->str("listen", sv.listen));
+  CITYWATCH_TRY(server->count("threads", sv.threads, 1, 256));
+  std::int64_t body_kb = static_cast<std::int64_t>(sv.max_body_bytes / 1024);
+  CITYWATCH_TRY(server->integer("max_body_kb", body_kb, 1, 16384));
+  sv.max_body_bytes = static_cast<std::size_t>(body_kb) * 1024;
+  std::int64_t upload_mb = static_cast<std::int64_t>(sv.max_upload_bytes >> 20);
+  CITYWATCH_TRY(server->integer("max_upload_mb", upload_mb, 1, 65536));
+  sv.max_upload_bytes = static_cast<std::size_t>(upload_mb) << 20;
+  CITYWATCH_TRY(server->integer("request_timeout_seconds", sv.request_timeout_seconds, 1, 3600));
+  CITYWATCH_TRY(server->integer("session_minutes", sv.session_minutes, 1, 7 * 24 * 60));
+  CITYWATCH_TRY(server->integer("screen_min_count", sv.screen_min_count, 1, 1000));
+  CITYWATCH_TRY(server->integer("aggregate_cache_seconds", sv.aggregate_cache_seconds, 0, 3600));
+
+  auto scheduler = section(root, "scheduler", "scheduler");
+  if (!scheduler) return core::fail(scheduler.error());
+  SchedulerConfig& sc = config.scheduler;
+  CITYWATCH_TRY(
+      scheduler->keys({"tick_seconds", "lease_seconds", "workers", "shutdown_grace_seconds"}));
+  CITYWATCH_TRY(scheduler->integer("tick_seconds", sc.tick_seconds, 1, 3600));
+  CITYWATCH_TRY(scheduler->integer("lease_seconds", sc.lease_seconds, 10, 86400));
+  CITYWATCH_TRY(scheduler->count("workers", sc.workers, 1, 32));
+  CITYWATCH_TRY(scheduler->integer("shutdown_grace_seconds", sc.shutdown_grace_seconds, 1, 600));
+  if (sc.lease_seconds < 3 * sc.tick_seconds) {
+    return core::fail(core::ErrorCode::kConfig,
+                      "scheduler.lease_seconds must be at least 3 x tick_seconds (leases are "
+                      "renewed every tick)",
+                      path);
   }
 
-  auto scan = section("scan");
+  auto retention = section(root, "retention", "retention");
+  if (!retention) return core::fail(retention.error());
+  RetentionConfig& rc = config.retention;
+  CITYWATCH_TRY(retention->keys({"observation_days", "device_days", "audit_days", "job_run_days",
+                                 "reject_file_days", "schedule"}));
+  CITYWATCH_TRY(retention->integer("observation_days", rc.observation_days, 1, 36500));
+  CITYWATCH_TRY(retention->integer("device_days", rc.device_days, 1, 36500));
+  CITYWATCH_TRY(retention->integer("audit_days", rc.audit_days, 1, 36500));
+  CITYWATCH_TRY(retention->integer("job_run_days", rc.job_run_days, 1, 36500));
+  CITYWATCH_TRY(retention->integer("reject_file_days", rc.reject_file_days, 1, 36500));
+  CITYWATCH_TRY(retention->schedule("schedule", rc.schedule));
+  if (rc.device_days < rc.observation_days) {
+    return core::fail(core::ErrorCode::kConfig,
+                      "retention.device_days must not be shorter than observation_days (a "
+                      "device is kept while its evidence is)",
+                      path);
+  }
+
+  auto client = section(root, "http_client", "http_client");
+  if (!client) return core::fail(client.error());
+  HttpClientConfig& hc = config.http_client;
+  CITYWATCH_TRY(client->keys(
+      {"user_agent", "timeout_seconds", "connect_timeout_seconds", "max_download_mb", "ca_file"}));
+  CITYWATCH_TRY(client->str("user_agent", hc.user_agent));
+  CITYWATCH_TRY(client->integer("timeout_seconds", hc.timeout_seconds, 1, 86400));
+  CITYWATCH_TRY(client->integer("connect_timeout_seconds", hc.connect_timeout_seconds, 1, 600));
+  std::int64_t download_mb = static_cast<std::int64_t>(hc.max_download_bytes >> 20);
+  CITYWATCH_TRY(client->integer("max_download_mb", download_mb, 1, 1 << 20));
+  hc.max_download_bytes = static_cast<std::size_t>(download_mb) << 20;
+  CITYWATCH_TRY(client->file_path("ca_file", hc.ca_file));
+
+  auto feeds_table = sub_table(path, root, "feeds", "feeds");
+  if (!feeds_table) return core::fail(feeds_table.error());
+  static const toml::table kEmpty;
+  const toml::table& feeds = *feeds_table ? **feeds_table : kEmpty;
+  Section feeds_section(path, *feeds_table, "feeds", base);
+  CITYWATCH_TRY(feeds_section.keys({"shodan", "shadowserver", "dropdir"}));
+
+  auto shodan = section(feeds, "shodan", "feeds.shodan");
+  if (!shodan) return core::fail(shodan.error());
+  ShodanFeedConfig& sh = config.shodan;
+  CITYWATCH_TRY(shodan->keys({"enabled", "api_key_file", "networks", "query", "schedule",
+                              "base_url", "max_pages", "min_interval_ms", "stale_after_hours"}));
+  CITYWATCH_TRY(shodan->flag("enabled", sh.enabled));
+  CITYWATCH_TRY(shodan->file_path("api_key_file", sh.api_key_file));
+  CITYWATCH_TRY(shodan->strings("networks", sh.networks));
+  for (const auto& net : sh.networks) {
+    if (!core::Prefix::parse(net)) {
+      return shodan->error(*shodan->get("networks"),
+                           "feeds.shodan.networks: '" + net + "' is not a CIDR prefix");
+    }
+  }
+  CITYWATCH_TRY(shodan->str("query", sh.query));
+  CITYWATCH_TRY(shodan->schedule("schedule", sh.schedule));
+  CITYWATCH_TRY(shodan->url("base_url", sh.base_url));
+  CITYWATCH_TRY(shodan->integer("max_pages", sh.max_pages, 1, 10000));
+  CITYWATCH_TRY(shodan->integer("min_interval_ms", sh.min_interval_ms, 1, 60000));
+  CITYWATCH_TRY(shodan->integer("stale_after_hours", sh.stale_after_hours, 0, 24 * 365));
+  if (sh.enabled && sh.networks.empty()) {
+    return core::fail(core::ErrorCode::kConfig,
+                      "feeds.shodan is enabled but lists no networks (the city's prefixes)", path);
+  }
+
+  auto shadow = section(feeds, "shadowserver", "feeds.shadowserver");
+  if (!shadow) return core::fail(shadow.error());
+  ShadowserverFeedConfig& ss = config.shadowserver;
+  CITYWATCH_TRY(
+      shadow->keys({"enabled", "api_key_file", "secret_file", "api_url", "download_url", "reports",
+                    "types", "schedule", "lookback_days", "stale_after_hours"}));
+  CITYWATCH_TRY(shadow->flag("enabled", ss.enabled));
+  CITYWATCH_TRY(shadow->file_path("api_key_file", ss.api_key_file));
+  CITYWATCH_TRY(shadow->file_path("secret_file", ss.secret_file));
+  CITYWATCH_TRY(shadow->url("api_url", ss.api_url));
+  CITYWATCH_TRY(shadow->url("download_url", ss.download_url));
+  CITYWATCH_TRY(shadow->strings("reports", ss.reports));
+  CITYWATCH_TRY(shadow->strings("types", ss.types));
+  CITYWATCH_TRY(shadow->schedule("schedule", ss.schedule));
+  CITYWATCH_TRY(shadow->integer("lookback_days", ss.lookback_days, 1, 60));
+  CITYWATCH_TRY(shadow->integer("stale_after_hours", ss.stale_after_hours, 0, 24 * 365));
+
+  auto drop = section(feeds, "dropdir", "feeds.dropdir");
+  if (!drop) return core::fail(drop.error());
+  CITYWATCH_TRY(drop->keys({"path", "schedule", "stale_after_hours"}));
+  CITYWATCH_TRY(drop->file_path("path", config.dropdir.path));
+  CITYWATCH_TRY(drop->schedule("schedule", config.dropdir.schedule));
+  CITYWATCH_TRY(drop->integer("stale_after_hours", config.dropdir.stale_after_hours, 0, 24 * 365));
+
+  auto alerts = section(root, "alerts", "alerts");
+  if (!alerts) return core::fail(alerts.error());
+  AlertsConfig& ac = config.alerts;
+  CITYWATCH_TRY(alerts->keys(
+      {"syslog", "syslog_facility", "webhook_url", "webhook_secret_file", "feed_check_schedule"}));
+  CITYWATCH_TRY(alerts->str("syslog", ac.syslog));
+  if (!ac.syslog.empty() && !ac.syslog.starts_with("udp://") && !ac.syslog.starts_with("tcp://")) {
+    return alerts->error(*alerts->get("syslog"),
+                         "alerts.syslog must be udp://HOST:PORT or tcp://HOST:PORT");
+  }
+  CITYWATCH_TRY(alerts->str("syslog_facility", ac.syslog_facility));
+  static const std::set<std::string> kFacilities{"user",   "daemon", "auth",   "local0",
+                                                 "local1", "local2", "local3", "local4",
+                                                 "local5", "local6", "local7"};
+  if (!kFacilities.contains(ac.syslog_facility)) {
+    return core::fail(core::ErrorCode::kConfig,
+                      "alerts.syslog_facility must be one of user, daemon, auth, local0..local7",
+                      path);
+  }
+  CITYWATCH_TRY(alerts->url("webhook_url", ac.webhook_url));
+  CITYWATCH_TRY(alerts->file_path("webhook_secret_file", ac.webhook_secret_file));
+  CITYWATCH_TRY(alerts->schedule("feed_check_schedule", ac.feed_check_schedule));
+
+  auto health = section(root, "health", "health");
+  if (!health) return core::fail(health.error());
+  CITYWATCH_TRY(health->keys({"min_free_mb"}));
+  CITYWATCH_TRY(health->integer("min_free_mb", config.health.min_free_mb, 0, 1 << 30));
+
+  if (const toml::node* jobs = root.get("jobs")) {
+    const toml::array* arr = jobs->as_array();
+    if (!arr || !arr->is_array_of_tables()) {
+      return core::fail(core::ErrorCode::kConfig, "jobs must be an array of tables ([[jobs]])",
+                        where_of(path, jobs->source()));
+    }
+    std::set<std::string> names;
+    for (const auto& item : *arr) {
+      Section job(path, item.as_table(), "jobs", base);
+      CITYWATCH_TRY(job.keys({"name", "kind", "schedule", "params", "enabled"}));
+      ConfiguredJob j;
+      CITYWATCH_TRY(job.str("name", j.name));
+      CITYWATCH_TRY(job.str("kind", j.kind));
+      CITYWATCH_TRY(job.schedule("schedule", j.schedule));
+      CITYWATCH_TRY(job.flag("enabled", j.enabled));
+      if (!valid_job_name(j.name) || j.kind.empty() || j.schedule.empty()) {
+        return job.error(item,
+                         "each [[jobs]] needs name (letters, digits, '-', '_', '.'), kind and "
+                         "schedule");
+      }
+      if (!names.insert(j.name).second) return job.error(item, "job '" + j.name + "' twice");
+      static const std::set<std::string> kReserved{"shodan", "shadowserver", "dropdir", "retention",
+                                                   "feed-check"};
+      if (kReserved.contains(j.name)) {
+        return job.error(item, "job name '" + j.name + "' is used by a built-in job");
+      }
+      if (const toml::node* params = job.get("params")) {
+        if (!params->is_table()) return job.error(*params, "jobs.params must be a table");
+        std::ostringstream json;
+        json << toml::json_formatter{*params->as_table()};
+        // Compact, as the API shows params.
+        j.params_json = nlohmann::json::parse(json.str(), nullptr, false).dump();
+      }
+      config.jobs.push_back(std::move(j));
+    }
+  }
+
+  auto scan = section(root, "scan", "scan");
   if (!scan) return core::fail(scan.error());
-  if (*scan) {
-    const toml::table& t = **scan;
-    CITYWATCH_TRY(
-        check_keys(name, t, "scan",
-                   {"contact_url", "rate", "network_rate", "network_prefix_v4", "network_prefix_v6",
-                    "max_in_flight", "connect_timeout_ms", "read_timeout_ms", "udp_timeout_ms",
-                    "conversation_timeout_ms", "protocol_timeouts_ms", "retries", "max_read_bytes",
-                    "max_login_attempts", "max_scope_addresses", "blocklist", "opt_out"}));
-    ScanConfig& sc = config.scan;
-    auto contact = read_string(name, t, "contact_url", sc.contact_url);
-    if (!contact) return core::fail(contact.error());
-    for (char c : *contact) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-        return config_error(name, *t.get("contact_url"),
-                            "contact_url must not hold control characters");
-      }
-    }
-    sc.contact_url = *contact;
-    struct Count {
-      std::string_view key;
-      std::size_t* out;
-      std::int64_t min, max;
-    };
-    for (const Count& c : std::initializer_list<Count>{
-             {"rate", &sc.rate, 1, 1000000},
-             {"network_rate", &sc.network_rate, 1, 1000000},
-             {"network_prefix_v4", &sc.network_prefix_v4, 8, 32},
-             {"network_prefix_v6", &sc.network_prefix_v6, 16, 128},
-             {"max_in_flight", &sc.max_in_flight, 1, 100000},
-             {"connect_timeout_ms", &sc.connect_timeout_ms, 10, 120000},
-             {"read_timeout_ms", &sc.read_timeout_ms, 10, 120000},
-             {"udp_timeout_ms", &sc.udp_timeout_ms, 10, 120000},
-             {"conversation_timeout_ms", &sc.conversation_timeout_ms, 100, 600000},
-             {"retries", &sc.retries, 0, 10},
-             {"max_read_bytes", &sc.max_read_bytes, 1024, 64 * 1024 * 1024},
-             {"max_login_attempts", &sc.max_login_attempts, 0, 100},
-             {"max_scope_addresses", &sc.max_scope_addresses, 1, 16777216},
-         }) {
-      auto v = read_count(name, t, c.key, *c.out, c.min, c.max);
-      if (!v) return core::fail(v.error());
-      *c.out = *v;
-    }
-    if (const toml::node* node = t.get("protocol_timeouts_ms")) {
-      const toml::table* per = node->as_table();
-      if (!per) {
-        return config_error(name, *node,
-                            "protocol_timeouts_ms must be a table, e.g. { telnet = 8000 }");
-      }
-      for (const auto& [proto, value] : *per) {
-        if (!scanner::parse_protocol(proto.str())) {
-          return config_error(name, value,
-                              "unknown protocol '" + std::string(proto.str()) +
-                                  "' in protocol_timeouts_ms (telnet, ftp, ssh, smtp, http, "
-                                  "https, tr-069, rtsp, mqtt, modbus, ssdp, coap, bacnet, snmp)");
-        }
-        auto ms = value.value_exact<std::int64_t>();
-        if (!ms || *ms < 10 || *ms > 120000) {
-          return config_error(name, value, "a protocol timeout must be 10 to 120000 ms");
-        }
-        sc.protocol_timeouts_ms[std::string(proto.str())] = static_cast<std::size_t>(*ms);
-      }
-    }
-    for (auto [key, out] :
-         {std::pair{"blocklist", &sc.blocklist}, std::pair{"opt_out", &sc.opt_out}}) {
-      auto v = read_string(name, t, key, *out);
-      if (!v) return core::fail(v.error());
-      *out = resolve(base, *v);
+  CITYWATCH_TRY(
+      scan->keys({"contact_url", "rate", "network_rate", "network_prefix_v4", "network_prefix_v6",
+                  "max_in_flight", "connect_timeout_ms", "read_timeout_ms", "udp_timeout_ms",
+                  "conversation_timeout_ms", "protocol_timeouts_ms", "retries", "max_read_bytes",
+                  "max_login_attempts", "max_scope_addresses", "blocklist", "opt_out"}));
+  ScanConfig& scan_config = config.scan;
+  CITYWATCH_TRY(scan->str("contact_url", scan_config.contact_url));
+  for (char c : scan_config.contact_url) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return scan->error(*scan->get("contact_url"), "contact_url must not hold control characters");
     }
   }
+  CITYWATCH_TRY(scan->count("rate", scan_config.rate, 1, 1000000));
+  CITYWATCH_TRY(scan->count("network_rate", scan_config.network_rate, 1, 1000000));
+  CITYWATCH_TRY(scan->count("network_prefix_v4", scan_config.network_prefix_v4, 8, 32));
+  CITYWATCH_TRY(scan->count("network_prefix_v6", scan_config.network_prefix_v6, 16, 128));
+  CITYWATCH_TRY(scan->count("max_in_flight", scan_config.max_in_flight, 1, 100000));
+  CITYWATCH_TRY(scan->count("connect_timeout_ms", scan_config.connect_timeout_ms, 10, 120000));
+  CITYWATCH_TRY(scan->count("read_timeout_ms", scan_config.read_timeout_ms, 10, 120000));
+  CITYWATCH_TRY(scan->count("udp_timeout_ms", scan_config.udp_timeout_ms, 10, 120000));
+  CITYWATCH_TRY(
+      scan->count("conversation_timeout_ms", scan_config.conversation_timeout_ms, 100, 600000));
+  CITYWATCH_TRY(scan->count("retries", scan_config.retries, 0, 10));
+  CITYWATCH_TRY(scan->count("max_read_bytes", scan_config.max_read_bytes, 1024, 64 * 1024 * 1024));
+  CITYWATCH_TRY(scan->count("max_login_attempts", scan_config.max_login_attempts, 0, 100));
+  CITYWATCH_TRY(scan->count("max_scope_addresses", scan_config.max_scope_addresses, 1, 16777216));
+  if (const toml::node* node = scan->get("protocol_timeouts_ms")) {
+    const toml::table* per = node->as_table();
+    if (!per) {
+      return scan->error(*node, "protocol_timeouts_ms must be a table, e.g. { telnet = 8000 }");
+    }
+    for (const auto& [proto, value] : *per) {
+      if (!scanner::parse_protocol(proto.str())) {
+        return scan->error(value,
+                           "unknown protocol '" + std::string(proto.str()) +
+                               "' in protocol_timeouts_ms (telnet, ftp, ssh, smtp, http, "
+                               "https, tr-069, rtsp, mqtt, modbus, ssdp, coap, bacnet, snmp)");
+      }
+      auto ms = value.value_exact<std::int64_t>();
+      if (!ms || *ms < 10 || *ms > 120000) {
+        return scan->error(value, "a protocol timeout must be 10 to 120000 ms");
+      }
+      scan_config.protocol_timeouts_ms[std::string(proto.str())] = static_cast<std::size_t>(*ms);
+    }
+  }
+  CITYWATCH_TRY(scan->file_path("blocklist", scan_config.blocklist));
+  CITYWATCH_TRY(scan->file_path("opt_out", scan_config.opt_out));
 
-  auto notify_table = section("notify");
-  if (!notify_table) return core::fail(notify_table.error());
-  if (*notify_table) CITYWATCH_TRY(load_notify(name, **notify_table, config.notify));
+  auto notify = section(root, "notify", "notify");
+  if (!notify) return core::fail(notify.error());
+  CITYWATCH_TRY(load_notify(*notify, config.notify));
   if (const toml::node* node = root.get("partner")) {
     const toml::array* list = node->as_array();
-    if (!list) return config_error(name, *node, "partners are [[partner]] tables");
+    if (!list) return top.error(*node, "partners are [[partner]] tables");
     std::set<std::string> names;
     for (const toml::node& item : *list) {
       const toml::table* t = item.as_table();
-      if (!t) return config_error(name, item, "partners are [[partner]] tables");
-      auto p = load_partner(name, base, *t, config.notify.interval);
+      if (!t) return top.error(item, "partners are [[partner]] tables");
+      auto p = load_partner(Section(path, t, "partner", base), *t, config.notify.interval);
       if (!p) return core::fail(p.error());
       if (!names.insert(p->partner.name).second) {
-        return config_error(name, item, "partner " + p->partner.name + " is defined twice");
+        return top.error(item, "partner " + p->partner.name + " is defined twice");
       }
       config.notify.partners.push_back(std::move(*p));
     }

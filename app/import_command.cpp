@@ -3,15 +3,12 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
-#include <array>
-#include <chrono>
+#include <algorithm>
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 
 #include "app/command.h"
-#include "app/ingest.h"
+#include "app/import_pipeline.h"
 #include "app/progress.h"
 #include "core/json_writer.h"
 #include "db/store.h"
@@ -19,66 +16,7 @@
 namespace citywatch::app {
 namespace {
 
-struct FileOutcome {
-  std::string path;
-  std::string report_type;
-  db::ImportTotals totals;
-  std::map<std::string, std::size_t> reasons;
-  std::vector<std::string> notes;
-  std::optional<core::Error> fatal;
-  double seconds = 0;
-  AssessCounts risk;
-  std::array<std::size_t, 4> located{};  // new observations by core::InCity of their device
-  std::size_t feed_disagreements = 0;
-};
-
-std::size_t located(const FileOutcome& f, core::InCity v) {
-  return f.located[static_cast<std::size_t>(v)];
-}
-
-// Writes rejected records (already redacted) to one file per import, opened at the first one.
-class RejectFile {
- public:
-  RejectFile(std::string dir, std::int64_t import_id, const std::string& input)
-      : dir_(std::move(dir)), import_id_(import_id), input_(input) {}
-
-  void write(const core::Diagnostic& d, std::string_view record) {
-    if (!open()) return;
-    out_ << "# " << d.where << ": " << d.reason;
-    if (!d.detail.empty()) out_ << ": " << d.detail;
-    out_ << '\n' << record << '\n';
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  bool open() {
-    if (out_.is_open()) return true;
-    if (failed_) return false;
-    std::error_code ec;
-    std::filesystem::create_directories(dir_, ec);
-    std::string base = input_ == "stdin" ? "stdin" : std::filesystem::path(input_).filename();
-    path_ = (std::filesystem::path(dir_) /
-             ("import-" + std::to_string(import_id_) + "-" + base + ".rejects"))
-                .string();
-    out_.open(path_, std::ios::out | std::ios::trunc);
-    if (!out_) {
-      spdlog::get("app")->warn("reject_file_unwritable path={} reason={}", path_,
-                               ec ? ec.message() : "cannot create");
-      failed_ = true;
-      path_.clear();
-      return false;
-    }
-    return true;
-  }
-  std::string dir_;
-  std::int64_t import_id_;
-  std::string input_;
-  std::string path_;
-  std::ofstream out_;
-  bool failed_ = false;
-};
-
-void print_summary_text(const FileOutcome& f, scanner::FeedKind kind) {
+void print_summary_text(const ImportOutcome& f, scanner::FeedKind kind) {
   const auto& t = f.totals;
   std::printf("%s %s%s\n", std::string(scanner::to_string(kind)).c_str(), f.path.c_str(),
               f.report_type.empty() ? "" : (" (" + f.report_type + ")").c_str());
@@ -97,10 +35,10 @@ void print_summary_text(const FileOutcome& f, scanner::FeedKind kind) {
     std::printf(
         "  where         %s observations of devices in the city, %s possibly, %s outside, %s "
         "not locatable\n",
-        with_thousands(located(f, core::InCity::kYes)).c_str(),
-        with_thousands(located(f, core::InCity::kPossibly)).c_str(),
-        with_thousands(located(f, core::InCity::kNo)).c_str(),
-        with_thousands(located(f, core::InCity::kUnknown)).c_str());
+        with_thousands(f.located_in(core::InCity::kYes)).c_str(),
+        with_thousands(f.located_in(core::InCity::kPossibly)).c_str(),
+        with_thousands(f.located_in(core::InCity::kNo)).c_str(),
+        with_thousands(f.located_in(core::InCity::kUnknown)).c_str());
     std::printf("  feed geo      %s times the feed's own location disagreed with ours\n",
                 with_thousands(f.feed_disagreements).c_str());
   }
@@ -118,7 +56,7 @@ void print_summary_text(const FileOutcome& f, scanner::FeedKind kind) {
               with_thousands(static_cast<std::uint64_t>(rate)).c_str());
 }
 
-void print_summary_json(const FileOutcome& f, scanner::FeedKind kind) {
+void print_summary_json(const ImportOutcome& f, scanner::FeedKind kind) {
   core::JsonWriter w;
   w.begin_object()
       .field("source", scanner::to_string(kind))
@@ -146,7 +84,7 @@ void print_summary_json(const FileOutcome& f, scanner::FeedKind kind) {
   w.key("located").begin_object();
   for (auto v :
        {core::InCity::kYes, core::InCity::kPossibly, core::InCity::kNo, core::InCity::kUnknown}) {
-    w.field(core::to_string(v), static_cast<std::int64_t>(located(f, v)));
+    w.field(core::to_string(v), static_cast<std::int64_t>(f.located_in(v)));
   }
   w.end_object();
   w.field("feed_geo_disagreements", static_cast<std::int64_t>(f.feed_disagreements));
@@ -162,85 +100,41 @@ void print_summary_json(const FileOutcome& f, scanner::FeedKind kind) {
 
 core::Result<int> run_import(const Config& config, const ImportRequest& request,
                              OutputFormat format) {
-  auto log = spdlog::get("app");
   auto store = db::Store::open(config.database_path, false);
   if (!store) return core::fail(store.error());
   core::SystemClock clock;
-  auto ingest = Ingest::open(config, *store, clock);
-  if (!ingest) return core::fail(ingest.error());
-  std::string reject_dir =
-      config.reject_dir.empty() ? config.database_path + ".rejects" : config.reject_dir;
+  auto pipeline = ImportPipeline::open(config, *store, clock);
+  if (!pipeline) return core::fail(pipeline.error());
   int exit_code = 0;
 
   for (const std::string& path : request.files) {
-    auto started = std::chrono::steady_clock::now();
-    FileOutcome outcome;
-    outcome.path = path == "-" ? "stdin" : path;
-    core::Source source = scanner::source_of(request.kind);
-    auto import_id = store->begin_import(source, outcome.path, request.report_type, clock.now());
-    if (!import_id) return core::fail(import_id.error());
-
-    RejectFile rejects(reject_dir, *import_id, outcome.path);
-    core::Diagnostics diag(config.print_errors);
-    diag.set_listener([&](const core::Diagnostic& d, std::string_view record) {
-      if (diag.count() <= config.print_errors) {
+    std::size_t printed = 0;
+    std::string label = std::string(scanner::to_string(request.kind)) + " " +
+                        (path == "-" ? std::string("stdin") : path);
+    ProgressLine progress(label, "records");
+    ImportCallbacks callbacks;
+    callbacks.on_reject = [&](const core::Diagnostic& d) {
+      if (printed++ < config.print_errors) {
         std::fprintf(stderr, "%s: %s%s%s\n", d.where.c_str(), d.reason.c_str(),
                      d.detail.empty() ? "" : ": ", d.detail.c_str());
       }
-      rejects.write(d, record);
-    });
-
-    ObservationWriter writer(**ingest, *import_id, config.import_chunk_size);
-    ProgressLine progress(std::string(scanner::to_string(request.kind)) + " " + outcome.path,
-                          "records");
-    scanner::ImportOptions options{request.report_type};
-    auto result = scanner::import_file(
-        request.kind, path, options, [&](core::Observation&& o) { writer.add(std::move(o)); }, diag,
-        [&](const scanner::Progress& p) {
-          progress.update(p.records, p.bytes_done, p.bytes_total);
-        });
-    writer.flush();
+    };
+    callbacks.on_progress = [&](const scanner::Progress& p) {
+      progress.update(p.records, p.bytes_done, p.bytes_total);
+    };
+    auto outcome = pipeline->run({request.kind, path, "", request.report_type}, callbacks);
     progress.finish();
-    outcome.totals.imported = writer.imported();
-    outcome.totals.duplicates = writer.duplicates();
-    outcome.risk = writer.risk();
-    for (std::size_t i = 0; i < outcome.located.size(); ++i) {
-      outcome.located[i] = writer.located(static_cast<core::InCity>(i));
-    }
-    outcome.feed_disagreements = writer.feed_disagreements();
-    if (const auto& store_error = writer.error()) {
-      // The database refused a chunk (disk full, read-only, locked): committed chunks stay,
-      // and re-running the import completes it without duplicates.
-      (void)store->finish_import(*import_id, db::ImportStatus::kFailed, outcome.totals,
-                                 clock.now());
-      return core::fail(*store_error);
-    }
-    outcome.report_type = result.report_type;
-    outcome.fatal = result.fatal;
-    outcome.notes = result.notes;
-    outcome.totals.records_read = result.records;
-    outcome.totals.rejected = diag.count();
-    outcome.totals.reject_file = rejects.path();
-    outcome.reasons = diag.by_reason();
-    outcome.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-
-    auto status = result.fatal ? db::ImportStatus::kFailed : db::ImportStatus::kDone;
-    CITYWATCH_TRY(store->finish_import(*import_id, status, outcome.totals, clock.now()));
-    log->info("import_done source={} file={} read={} imported={} duplicates={} rejected={}",
-              scanner::to_string(request.kind), outcome.path, outcome.totals.records_read,
-              outcome.totals.imported, outcome.totals.duplicates, outcome.totals.rejected);
-    if (result.fatal) {
-      std::fprintf(stderr, "%s\n", result.fatal->to_string().c_str());
-      int code = core::exit_code(result.fatal->code);
-      exit_code = std::max(exit_code, code);
-    } else if (diag.count() > 0) {
+    if (!outcome) return core::fail(outcome.error());
+    if (outcome->fatal) {
+      std::fprintf(stderr, "%s\n", outcome->fatal->to_string().c_str());
+      exit_code = std::max(exit_code, core::exit_code(outcome->fatal->code));
+    } else if (outcome->totals.rejected > 0) {
       exit_code = std::max(exit_code, core::exit_code(core::ErrorCode::kBadInput));
     }
     if (format == OutputFormat::kJson) {
-      print_summary_json(outcome, request.kind);
+      print_summary_json(*outcome, request.kind);
     } else {
-      print_summary_text(outcome, request.kind);
+      print_summary_text(*outcome, request.kind);
     }
   }
   std::fflush(stdout);

@@ -2,19 +2,21 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/logging.h"
+
 namespace citywatch::app {
 
 core::Result<std::unique_ptr<Ingest>> Ingest::open(const Config& config, db::Store& store,
                                                    const core::Clock& clock) {
   std::unique_ptr<Ingest> ingest(new Ingest(store, clock));
-  auto risk = RiskPipeline::create(config, store);
+  auto risk = RiskPipeline::create(config, store, clock);
   if (!risk) return core::fail(risk.error());
   ingest->risk_ = std::move(*risk);
   auto geo = enrich::Geolocator::open(config.geo, clock);
   if (!geo) return core::fail(geo.error());
   ingest->geo_.emplace(std::move(*geo));
   if (!ingest->geo_->has_city_database()) {
-    spdlog::get("app")->info(
+    logger("app")->info(
         "geo_no_database: devices are placed only by the prefix map, the municipal ranges and the "
         "feeds' own geo columns; set [geo] city_mmdb to place the rest");
   }
@@ -23,6 +25,14 @@ core::Result<std::unique_ptr<Ingest>> Ingest::open(const Config& config, db::Sto
     g->locate(o.ip, &o.geo, out);
   };
   return ingest;
+}
+
+core::Result<void> Ingest::check(const Config& config, const core::Clock& clock) {
+  auto risk = load_risk_data(config);
+  if (!risk) return core::fail(risk.error());
+  auto geo = enrich::Geolocator::open(config.geo, clock);
+  if (!geo) return core::fail(geo.error());
+  return core::ok();
 }
 
 ObservationWriter::ObservationWriter(Ingest& ingest, std::int64_t import_id, std::size_t chunk_size)

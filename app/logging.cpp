@@ -56,4 +56,9 @@ void setup_logging(LogFormat format, LogLevel level, bool verbose) {
   spdlog::set_default_logger(spdlog::get("app"));
 }
 
+std::shared_ptr<spdlog::logger> logger(std::string_view module) {
+  auto found = spdlog::get(std::string(module));
+  return found ? found : spdlog::default_logger();
+}
+
 }  // namespace citywatch::app

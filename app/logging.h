@@ -3,9 +3,14 @@
 // other work; later calls replace the configuration.
 #pragma once
 
+#include <memory>
 #include <string_view>
 
 #include "core/result.h"
+
+namespace spdlog {
+class logger;
+}
 
 namespace citywatch::app {
 
@@ -16,5 +21,8 @@ core::Result<LogFormat> parse_log_format(std::string_view text);
 // journal; verbose lowers either to "debug".
 enum class LogLevel { kWarn, kInfo };
 void setup_logging(LogFormat format, LogLevel level, bool verbose);
+
+// The module's logger; spdlog's default logger when setup_logging has not run (unit tests).
+std::shared_ptr<spdlog::logger> logger(std::string_view module);
 
 }  // namespace citywatch::app

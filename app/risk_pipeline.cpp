@@ -6,6 +6,7 @@
 #include <set>
 
 #include "app/data_dir.h"
+#include "app/logging.h"
 #include "db/finding_store.h"
 #include "db/vuln_store.h"
 #include "risk/scoring.h"
@@ -25,8 +26,8 @@ class DbVulnLookup final : public risk::VulnLookup {
     if (it != matches_.end()) return it->second;
     auto rows = store_.matches(vendor, product);
     if (!rows) {
-      spdlog::get("app")->warn("vulndb_lookup_failed product={} error={}", key,
-                               rows.error().to_string());
+      logger("app")->warn("vulndb_lookup_failed product={} error={}", key,
+                          rows.error().to_string());
       return matches_[key];
     }
     return matches_.emplace(key, std::move(*rows)).first->second;
@@ -79,23 +80,27 @@ struct RiskPipeline::Impl {
   DbVulnLookup lookup;
   risk::Assessor assessor;
   std::vector<risk::Verdict> verdicts;
-  core::SystemClock clock;
+  const core::Clock* clock;
+  std::function<void(const core::Finding&)> on_new;
+  std::vector<core::Finding> new_findings;  // of the chunk being assessed, for on_new
 
-  Impl(RiskData d, db::Store& s)
+  Impl(RiskData d, db::Store& s, const core::Clock& c)
       : data(std::move(d)),
         store(&s),
         lookup(s.connection()),
-        assessor(&data.credentials, &data.eol, &lookup) {}
+        assessor(&data.credentials, &data.eol, &lookup),
+        clock(&c) {}
 };
 
 RiskPipeline::RiskPipeline(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 RiskPipeline::~RiskPipeline() = default;
 
 core::Result<std::unique_ptr<RiskPipeline>> RiskPipeline::create(const Config& config,
-                                                                 db::Store& store) {
+                                                                 db::Store& store,
+                                                                 const core::Clock& clock) {
   auto data = load_risk_data(config);
   if (!data) return core::fail(data.error());
-  auto impl = std::make_unique<Impl>(std::move(*data), store);
+  auto impl = std::make_unique<Impl>(std::move(*data), store, clock);
   return std::unique_ptr<RiskPipeline>(new RiskPipeline(std::move(impl)));
 }
 
@@ -124,7 +129,8 @@ core::Result<void> rescore_devices(db::Store& store, const std::vector<core::IpA
 core::Result<void> RiskPipeline::assess(const std::vector<core::Observation>& chunk,
                                         AssessCounts& counts) {
   Impl& m = *impl_;
-  core::UnixSeconds now = m.clock.now();
+  core::UnixSeconds now = m.clock->now();
+  m.new_findings.clear();
   auto tx = db::Transaction::begin(m.store->connection());
   if (!tx) return core::fail(tx.error());
   db::FindingStore findings(m.store->connection());
@@ -148,6 +154,9 @@ core::Result<void> RiskPipeline::assess(const std::vector<core::Observation>& ch
           case db::FindingStore::Outcome::kReopened:
             ++counts.reopened;
             break;
+        }
+        if (m.on_new && *outcome != db::FindingStore::Outcome::kRefreshed) {
+          m.new_findings.push_back(f);
         }
         touched.insert(f.ip);
         if (f.kind == core::FindingKind::kNoAuth) {
@@ -173,11 +182,17 @@ core::Result<void> RiskPipeline::assess(const std::vector<core::Observation>& ch
   std::vector<core::IpAddress> devices(touched.begin(), touched.end());
   CITYWATCH_TRY(rescore_devices(*m.store, devices, now));
   counts.devices_scored += devices.size();
-  return tx->commit();
+  CITYWATCH_TRY(tx->commit());
+  for (const auto& f : m.new_findings) m.on_new(f);
+  return core::ok();
+}
+
+void RiskPipeline::on_new_finding(std::function<void(const core::Finding&)> listener) {
+  impl_->on_new = std::move(listener);
 }
 
 core::Result<std::size_t> RiskPipeline::rescore(const std::vector<core::IpAddress>& devices) {
-  CITYWATCH_TRY(rescore_devices(*impl_->store, devices, impl_->clock.now()));
+  CITYWATCH_TRY(rescore_devices(*impl_->store, devices, impl_->clock->now()));
   return devices.size();
 }
 

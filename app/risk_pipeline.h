@@ -6,6 +6,7 @@
 // 78) naming file:line. One per command run; not thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "app/config.h"
 #include "core/observation.h"
 #include "core/result.h"
+#include "core/time.h"
 #include "db/store.h"
 #include "enrich/fingerprinter.h"
 #include "risk/assessor.h"
@@ -43,13 +45,17 @@ core::Result<RiskData> load_risk_data(const Config& config);
 
 class RiskPipeline {
  public:
-  // `store` must outlive the pipeline.
-  static core::Result<std::unique_ptr<RiskPipeline>> create(const Config& config, db::Store& store);
+  // `store` and `clock` (the time findings change status) must outlive the pipeline.
+  static core::Result<std::unique_ptr<RiskPipeline>> create(const Config& config, db::Store& store,
+                                                            const core::Clock& clock);
   ~RiskPipeline();
 
   void fingerprint(std::vector<core::Observation>& chunk, AssessCounts& counts) const;
   // In its own transaction, after the chunk was stored.
   core::Result<void> assess(const std::vector<core::Observation>& chunk, AssessCounts& counts);
+  // Called after assess() committed, once for each finding it opened or reopened (the daemon
+  // raises alerts for the critical ones).
+  void on_new_finding(std::function<void(const core::Finding&)> listener);
   // Re-scores the devices (after exemptions or a sweep).
   core::Result<std::size_t> rescore(const std::vector<core::IpAddress>& devices);
 

@@ -400,12 +400,124 @@ CREATE TABLE disputes (
 );
 )sql";
 
-constexpr std::array<Migration, 5> kMigrations{{
+// The daemon: scheduled jobs and their runs, feed items already fetched, running daemons,
+// users and API tokens, the audit log, daily counts that outlive retention, and the view that
+// scopes partners to their own devices: the addresses of the findings in the partner's batches.
+constexpr std::string_view kV6 = R"sql(
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  kind TEXT NOT NULL,
+  schedule TEXT NOT NULL,
+  params TEXT NOT NULL DEFAULT '{}',
+  origin TEXT NOT NULL CHECK (origin IN ('config', 'api', 'builtin')),
+  enabled INTEGER NOT NULL DEFAULT 1,
+  next_due INTEGER NOT NULL,
+  run_requested INTEGER NOT NULL DEFAULT 0,
+  lease_owner TEXT,
+  lease_expires INTEGER,
+  checkpoint TEXT,
+  last_started INTEGER,
+  last_finished INTEGER,
+  last_status TEXT,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE job_runs (
+  id INTEGER PRIMARY KEY,
+  job_id INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+  owner TEXT NOT NULL,
+  trigger TEXT NOT NULL CHECK (trigger IN ('schedule', 'manual')),
+  started_at INTEGER NOT NULL,
+  finished_at INTEGER,
+  status TEXT NOT NULL CHECK (status IN ('running', 'ok', 'failed', 'interrupted')),
+  summary TEXT,
+  error TEXT
+);
+CREATE INDEX job_runs_by_job ON job_runs (job_id, id);
+
+CREATE TABLE feed_items (
+  source TEXT NOT NULL,
+  item TEXT NOT NULL,
+  fetched_at INTEGER NOT NULL,
+  import_id INTEGER,
+  PRIMARY KEY (source, item)
+) WITHOUT ROWID;
+
+CREATE TABLE daemons (
+  owner TEXT PRIMARY KEY,
+  host TEXT NOT NULL,
+  pid INTEGER NOT NULL,
+  version TEXT,
+  started_at INTEGER NOT NULL,
+  heartbeat_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE users (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'analyst', 'partner', 'screen')),
+  partner_id INTEGER,
+  password_hash TEXT,
+  oidc_issuer TEXT,
+  oidc_subject TEXT,
+  disabled INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  CHECK ((role = 'partner') = (partner_id IS NOT NULL)),
+  UNIQUE (oidc_issuer, oidc_subject)
+);
+
+CREATE TABLE tokens (
+  id INTEGER PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  kind TEXT NOT NULL CHECK (kind IN ('api', 'session')),
+  label TEXT,
+  hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  last_used_at INTEGER,
+  revoked_at INTEGER
+);
+CREATE INDEX tokens_by_user ON tokens (user_id);
+
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  role TEXT,
+  action TEXT NOT NULL,
+  object TEXT,
+  detail TEXT,
+  remote TEXT
+);
+CREATE INDEX audit_by_object ON audit_log (object);
+
+CREATE TABLE daily_counts (
+  day INTEGER NOT NULL,
+  metric TEXT NOT NULL,
+  dimension TEXT NOT NULL DEFAULT '',
+  value INTEGER NOT NULL,
+  PRIMARY KEY (day, metric, dimension)
+) WITHOUT ROWID;
+
+CREATE INDEX devices_by_first_seen ON devices (first_seen);
+
+CREATE VIEW partner_visible_ips AS
+  SELECT DISTINCT b.partner_id AS partner_id, f.ip AS ip
+  FROM batch_items i JOIN batches b ON b.id = i.batch JOIN findings f ON f.id = i.finding_id;
+)sql";
+
+constexpr std::array<Migration, 6> kMigrations{{
     {1, "devices, services, observations, imports", kV1},
     {2, "fingerprints, findings, exemptions, vulnerability database", kV2},
     {3, "device locations", kV3},
     {4, "active scan runs and the services each run saw", kV4},
     {5, "notification partners, batches, deliveries, feedback", kV5},
+    {6, "daemon: jobs, users, tokens, audit log, daily counts, partner view", kV6},
 }};
 
 }  // namespace

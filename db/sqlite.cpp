@@ -12,6 +12,7 @@ core::Error sqlite_error(sqlite3* db, int rc, std::string_view what, const std::
   switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:
+    case SQLITE_INTERRUPT:
       code = core::ErrorCode::kUnavailable;
       break;
     case SQLITE_FULL:
@@ -30,7 +31,11 @@ core::Error sqlite_error(sqlite3* db, int rc, std::string_view what, const std::
   }
   std::string message(what);
   message += ": ";
-  message += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  if ((rc & 0xff) == SQLITE_INTERRUPT) {
+    message += "the query took too long and was stopped (narrow the filters or page through)";
+  } else {
+    message += db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+  }
   return core::Error{code, std::move(message), path};
 }
 
@@ -88,6 +93,26 @@ core::Result<Statement> Connection::prepare(std::string_view sql) {
 
 std::int64_t Connection::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_.get()); }
 int Connection::changes() const { return sqlite3_changes(db_.get()); }
+
+bool Connection::is_readonly() const { return sqlite3_db_readonly(db_.get(), "main") == 1; }
+
+void Connection::set_deadline(std::chrono::steady_clock::time_point deadline) {
+  deadline_->at = deadline;
+  deadline_->armed = true;
+  // Checked every 1000 virtual machine steps: microseconds apart, cheap next to the work.
+  sqlite3_progress_handler(
+      db_.get(), 1000,
+      [](void* user) -> int {
+        auto* d = static_cast<Deadline*>(user);
+        return d->armed && std::chrono::steady_clock::now() > d->at ? 1 : 0;
+      },
+      deadline_.get());
+}
+
+void Connection::clear_deadline() {
+  deadline_->armed = false;
+  sqlite3_progress_handler(db_.get(), 0, nullptr, nullptr);
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
   sqlite3_bind_int64(stmt_.get(), index, value);

@@ -3,6 +3,7 @@
 // its Statements belong to one thread at a time (SQLite's multi-thread mode).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -34,6 +35,13 @@ class Connection {
   int changes() const;
   const std::string& path() const { return path_; }
   sqlite3* handle() const { return db_.get(); }
+  // True when SQLite opened the file read-only (file or file system not writable).
+  bool is_readonly() const;
+
+  // Statements running past the deadline stop with kUnavailable ("took too long"), so one
+  // slow API query cannot hold a worker; clear_deadline() lifts it.
+  void set_deadline(std::chrono::steady_clock::time_point deadline);
+  void clear_deadline();
 
   core::Error error(int rc, std::string_view what) const;
 
@@ -41,10 +49,16 @@ class Connection {
   struct Close {
     void operator()(sqlite3* db) const;
   };
+  // On the heap so the progress handler's pointer survives moves of the Connection.
+  struct Deadline {
+    std::chrono::steady_clock::time_point at;
+    bool armed = false;
+  };
   Connection(std::string path, std::unique_ptr<sqlite3, Close> db)
-      : path_(std::move(path)), db_(std::move(db)) {}
+      : path_(std::move(path)), db_(std::move(db)), deadline_(std::make_unique<Deadline>()) {}
   std::string path_;
   std::unique_ptr<sqlite3, Close> db_;
+  std::unique_ptr<Deadline> deadline_;
 };
 
 class Statement {

@@ -441,69 +441,74 @@ core::Result<std::int64_t> Store::count_devices(const DeviceFilter& filter) {
   return stmt->int64(0);
 }
 
+const std::string_view kDeviceColumns = R"sql(
+  d.ip, d.first_seen, d.last_seen, d.hostname, d.asn, d.org, d.vendor, d.model,
+  d.device_type, d.firmware, d.cpe,
+  (SELECT count(*) FROM services s WHERE s.ip = d.ip),
+  d.risk_score, d.risk_explanation, d.fingerprint_rule,
+  (SELECT count(*) FROM findings f WHERE f.ip = d.ip
+     AND f.status IN ('open', 'notified', 'reopened')),
+  d.in_city, d.district_code, d.district_name, d.geo_city, d.geo_postal_code,
+  d.geo_region, d.geo_country, d.latitude, d.longitude, d.accuracy_km, d.geo_method,
+  d.geo_confidence, d.geo_note, d.feed_city, d.feed_in_city, d.geo_disagreements,
+  d.located_at)sql";
+
+DeviceRecord read_device(const Statement& stmt) {
+  auto optional_real = [&](int col) {
+    return stmt.is_null(col) ? std::optional<double>() : stmt.real(col);
+  };
+  DeviceRecord d;
+  d.ip = column_ip(stmt, 0);
+  d.first_seen = stmt.int64(1);
+  d.last_seen = stmt.int64(2);
+  d.hostname = stmt.text(3);
+  d.asn = static_cast<std::uint32_t>(stmt.int64(4));
+  d.org = stmt.text(5);
+  d.vendor = stmt.text(6);
+  d.model = stmt.text(7);
+  d.device_type = stmt.text(8);
+  d.firmware = stmt.text(9);
+  d.cpe = stmt.text(10);
+  d.services = static_cast<int>(stmt.int64(11));
+  d.risk_score = static_cast<int>(stmt.int64(12));
+  d.risk_explanation = stmt.text(13);
+  d.fingerprint_rule = stmt.text(14);
+  d.open_findings = static_cast<int>(stmt.int64(15));
+  core::Location& l = d.location;
+  l.in_city = core::parse_in_city(stmt.text(16)).value_or(core::InCity::kUnknown);
+  l.district_code = stmt.text(17);
+  l.district_name = stmt.text(18);
+  l.city = stmt.text(19);
+  l.postal_code = stmt.text(20);
+  l.region = stmt.text(21);
+  l.country_code = stmt.text(22);
+  l.latitude = optional_real(23);
+  l.longitude = optional_real(24);
+  l.accuracy_km = optional_real(25);
+  l.method = core::parse_locate_method(stmt.text(26)).value_or(core::LocateMethod::kNone);
+  l.confidence = stmt.is_null(27) ? 0 : stmt.real(27);
+  l.note = stmt.text(28);
+  l.feed_city = stmt.text(29);
+  l.feed_in_city = core::parse_in_city(stmt.text(30)).value_or(core::InCity::kUnknown);
+  l.asn = d.asn;
+  l.organisation = d.org;
+  d.geo_disagreements = stmt.int64(31);
+  l.feed_disagrees = d.geo_disagreements > 0;
+  d.located_at = stmt.int64(32);
+  return d;
+}
+
 core::Result<void> Store::for_each_device(const DeviceFilter& filter,
                                           const std::function<void(const DeviceRecord&)>& fn) {
-  auto stmt = conn_.prepare(R"sql(
-    SELECT d.ip, d.first_seen, d.last_seen, d.hostname, d.asn, d.org, d.vendor, d.model,
-           d.device_type, d.firmware, d.cpe,
-           (SELECT count(*) FROM services s WHERE s.ip = d.ip),
-           d.risk_score, d.risk_explanation, d.fingerprint_rule,
-           (SELECT count(*) FROM findings f WHERE f.ip = d.ip
-              AND f.status IN ('open', 'notified', 'reopened')),
-           d.in_city, d.district_code, d.district_name, d.geo_city, d.geo_postal_code,
-           d.geo_region, d.geo_country, d.latitude, d.longitude, d.accuracy_km, d.geo_method,
-           d.geo_confidence, d.geo_note, d.feed_city, d.feed_in_city, d.geo_disagreements,
-           d.located_at
-    FROM devices d)sql" + filter_sql(filter) +
-                            " ORDER BY d.ip");
+  auto stmt = conn_.prepare("SELECT " + std::string(kDeviceColumns) + " FROM devices d" +
+                            filter_sql(filter) + " ORDER BY d.ip");
   if (!stmt) return core::fail(stmt.error());
   bind_filter(*stmt, filter);
-  auto optional_real = [&](int col) {
-    return stmt->is_null(col) ? std::optional<double>() : stmt->real(col);
-  };
   while (true) {
     auto row = stmt->step();
     if (!row) return core::fail(row.error());
     if (!*row) break;
-    DeviceRecord d;
-    d.ip = column_ip(*stmt, 0);
-    d.first_seen = stmt->int64(1);
-    d.last_seen = stmt->int64(2);
-    d.hostname = stmt->text(3);
-    d.asn = static_cast<std::uint32_t>(stmt->int64(4));
-    d.org = stmt->text(5);
-    d.vendor = stmt->text(6);
-    d.model = stmt->text(7);
-    d.device_type = stmt->text(8);
-    d.firmware = stmt->text(9);
-    d.cpe = stmt->text(10);
-    d.services = static_cast<int>(stmt->int64(11));
-    d.risk_score = static_cast<int>(stmt->int64(12));
-    d.risk_explanation = stmt->text(13);
-    d.fingerprint_rule = stmt->text(14);
-    d.open_findings = static_cast<int>(stmt->int64(15));
-    core::Location& l = d.location;
-    l.in_city = core::parse_in_city(stmt->text(16)).value_or(core::InCity::kUnknown);
-    l.district_code = stmt->text(17);
-    l.district_name = stmt->text(18);
-    l.city = stmt->text(19);
-    l.postal_code = stmt->text(20);
-    l.region = stmt->text(21);
-    l.country_code = stmt->text(22);
-    l.latitude = optional_real(23);
-    l.longitude = optional_real(24);
-    l.accuracy_km = optional_real(25);
-    l.method = core::parse_locate_method(stmt->text(26)).value_or(core::LocateMethod::kNone);
-    l.confidence = stmt->is_null(27) ? 0 : stmt->real(27);
-    l.note = stmt->text(28);
-    l.feed_city = stmt->text(29);
-    l.feed_in_city = core::parse_in_city(stmt->text(30)).value_or(core::InCity::kUnknown);
-    l.asn = d.asn;
-    l.organisation = d.org;
-    d.geo_disagreements = stmt->int64(31);
-    l.feed_disagrees = d.geo_disagreements > 0;
-    d.located_at = stmt->int64(32);
-    fn(d);
+    fn(read_device(*stmt));
   }
   return core::ok();
 }

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/location.h"
@@ -124,6 +125,11 @@ class Store {
   std::optional<Statement> upsert_device_;
   std::optional<Statement> update_location_;
 };
+
+// The columns of a device row (table alias d), in the order read_device() reads them: every
+// device listing (the CLI's and the API's) selects these, so a device reads the same anywhere.
+extern const std::string_view kDeviceColumns;
+DeviceRecord read_device(const Statement& stmt);
 
 // Address column codec: IPv4 as its integer value, IPv6 as a 16-byte blob.
 void bind_ip(Statement& stmt, int index, const core::IpAddress& ip);

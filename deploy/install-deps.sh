@@ -4,7 +4,7 @@
 #   test:  build + what the tests start for real (nmap, sqlite3, python3, the MMDB writer, and
 #          the device zoo: mosquitto, busybox-static, snmpd, snmp)
 #   ci:    test + clang for the fuzz targets
-#   bench: test + the peers the benchmarks run (python3-maxminddb)
+#   bench: test + the peers and load tools the benchmarks run (python3-maxminddb, wrk)
 # Runs apt only when something is missing; uses sudo when not root.
 set -euo pipefail
 
@@ -15,7 +15,7 @@ build_pkgs=(g++ cmake make pkg-config libpcap-dev libcurl4-openssl-dev libmaxmin
 test_pkgs=(nmap sqlite3 python3 perl libmaxmind-db-writer-perl mosquitto busybox-static snmpd snmp
            python3-aiosmtpd openssl)
 ci_pkgs=(clang-14 libclang-rt-14-dev)
-bench_pkgs=(python3-maxminddb mmdb-bin)
+bench_pkgs=(python3-maxminddb mmdb-bin wrk)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in

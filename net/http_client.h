@@ -1,11 +1,14 @@
-// net/http_client.h: HTTP(S) POST through libcurl, for webhooks (and later feed APIs): headers,
-// connect and total timeouts, TLS verification on unless explicitly switched off, a cap on how
-// much of the answer is kept, and the Retry-After header read for the caller. One call, one
-// connection; no state between calls, so it is safe from any thread.
+// net/http_client.h: a small, honest HTTP(S) client over libcurl for feed fetchers and delivery.
+// TLS is always verified; every transfer has a connect timeout, a total timeout and a cap on
+// the response size; only http and https are spoken (also after redirects). Transport failures
+// (DNS, connect, TLS, timeout, too large, cancelled) are Errors; every HTTP status, 500s
+// included, is a Response for the caller to judge. URLs may carry API keys, so log lines use
+// url_for_log(). One client per thread: it keeps its connection for reuse.
 #pragma once
 
 #include <chrono>
-#include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,36 +16,66 @@
 #include <vector>
 
 #include "core/result.h"
-#include "core/time.h"
+#include "net/curl.h"
 
 namespace citywatch::net {
 
-struct HttpRequest {
+struct ClientOptions {
+  std::string user_agent = "citywatch";
+  std::chrono::seconds connect_timeout{10};
+  std::chrono::seconds timeout{120};  // the whole transfer
+  std::uint64_t max_response_bytes = 64ull << 20;
+  std::string ca_file;  // empty: the system trust store
+  bool follow_redirects = true;
+};
+
+struct Request {
+  std::string method = "GET";
   std::string url;
-  std::vector<std::pair<std::string, std::string>> headers;  // name, value
+  std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  std::chrono::milliseconds connect_timeout{10000};
-  std::chrono::milliseconds timeout{30000};    // the whole exchange
-  std::string ca_file;                         // extra CA bundle; empty: the system's
-  bool verify_tls = true;                      // peer and host name; off only for tests
-  std::size_t max_response_bytes = 64 * 1024;  // the rest of a longer answer is dropped
+  std::optional<std::chrono::seconds> timeout;      // overrides ClientOptions::timeout
+  std::optional<std::uint64_t> max_response_bytes;  // overrides the client's cap
 };
 
-struct HttpResponse {
+struct Response {
   long status = 0;
-  std::string body;  // at most max_response_bytes
-  bool truncated = false;
-  std::optional<std::string> retry_after;  // the raw header value, when sent
+  std::string body;  // empty when download() wrote it to a file
+  std::vector<std::pair<std::string, std::string>> headers;  // names in lower case
+  std::uint64_t bytes = 0;
+  // The last value of a header (case-insensitive name), nullptr when absent.
+  const std::string* header(std::string_view name) const;
 };
 
-// POSTs the body. A response of any status is a value (the caller decides what 4xx/5xx mean);
-// an Error means no HTTP answer: kUnavailable for timeouts, refused or dropped connections and
-// TLS failures (curl's text says which), kConfig for a bad URL or CA file.
-core::Result<HttpResponse> http_post(const HttpRequest& request);
+// Returns true to abort the transfer in flight (shutdown); checked several times a second.
+using CancelFn = std::function<bool()>;
 
-// Reads Retry-After (RFC 9110 section 10.2.3): delay-seconds or an HTTP-date (IMF-fixdate,
-// "Sun, 06 Nov 1994 08:49:37 GMT"). Returns seconds from `now`, never negative; nullopt when
-// the value is neither. Capped at 30 days.
-std::optional<core::UnixSeconds> parse_retry_after(std::string_view value, core::UnixSeconds now);
+class HttpClient {
+ public:
+  explicit HttpClient(ClientOptions options = {});
+  HttpClient(HttpClient&&) noexcept = default;
+  HttpClient& operator=(HttpClient&&) noexcept = default;
+
+  core::Result<Response> send(const Request& request, const CancelFn& cancelled = {});
+  // Streams the body into path (created or truncated). On any failure the partial file is
+  // removed, so a file that exists is complete.
+  core::Result<Response> download(const Request& request, const std::string& path,
+                                  const CancelFn& cancelled = {});
+
+  const ClientOptions& options() const { return options_; }
+
+ private:
+  struct Sink;
+  core::Result<Response> perform(const Request& request, Sink& sink, const CancelFn& cancelled);
+  ClientOptions options_;
+  EasyHandle easy_;
+};
+
+// "https://api.example.org/path" from "https://user:pw@api.example.org/path?key=secret":
+// what a log line may show of a URL.
+std::string url_for_log(std::string_view url);
+
+// RFC 3986 percent-encoding of a query value (everything but unreserved characters).
+std::string url_encode(std::string_view value);
 
 }  // namespace citywatch::net

@@ -1,5 +1,7 @@
 #include "net/smtp_client.h"
 
+#include <curl/curl.h>
+
 #include <ctime>
 
 #include "net/curl.h"
@@ -51,26 +53,26 @@ core::Result<void> smtp_send(const SmtpServer& server, const MailMessage& messag
   curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(server.timeout.count()));
   std::string from = "<" + one_line(message.from) + ">";
   curl_easy_setopt(h, CURLOPT_MAIL_FROM, from.c_str());
-  Slist rcpt;
-  for (const auto& to : message.to) CITYWATCH_TRY(slist_append(rcpt, "<" + one_line(to) + ">"));
+  HeaderList rcpt;
+  for (const auto& to : message.to) CITYWATCH_TRY(rcpt.append("<" + one_line(to) + ">"));
   curl_easy_setopt(h, CURLOPT_MAIL_RCPT, rcpt.get());
 
-  Slist headers;
+  HeaderList headers;
   std::string to_line;
   for (const auto& to : message.to) to_line += (to_line.empty() ? "" : ", ") + one_line(to);
-  CITYWATCH_TRY(slist_append(headers, "Date: " + rfc5322_date()));
-  CITYWATCH_TRY(slist_append(headers, "From: " + one_line(message.from)));
-  CITYWATCH_TRY(slist_append(headers, "To: " + to_line));
-  CITYWATCH_TRY(slist_append(headers, "Subject: " + one_line(message.subject)));
+  CITYWATCH_TRY(headers.append("Date: " + rfc5322_date()));
+  CITYWATCH_TRY(headers.append("From: " + one_line(message.from)));
+  CITYWATCH_TRY(headers.append("To: " + to_line));
+  CITYWATCH_TRY(headers.append("Subject: " + one_line(message.subject)));
   if (!message.message_id.empty()) {
-    CITYWATCH_TRY(slist_append(headers, "Message-ID: <" + one_line(message.message_id) + ">"));
+    CITYWATCH_TRY(headers.append("Message-ID: <" + one_line(message.message_id) + ">"));
   }
   for (const auto& [name, value] : message.headers) {
-    CITYWATCH_TRY(slist_append(headers, one_line(name) + ": " + one_line(value)));
+    CITYWATCH_TRY(headers.append(one_line(name) + ": " + one_line(value)));
   }
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers.get());
 
-  Mime mime(curl_mime_init(h));
+  MimeHandle mime(curl_mime_init(h));
   if (!mime) return core::fail(core::ErrorCode::kInternal, "curl_mime_init failed");
   curl_mimepart* text = curl_mime_addpart(mime.get());
   curl_mime_data(text, message.text.data(), message.text.size());

@@ -11,7 +11,7 @@
 
 #include "core/result.h"
 #include "core/time.h"
-#include "net/http_client.h"
+#include "net/http_post.h"
 
 namespace citywatch::notify {
 

@@ -7,7 +7,7 @@
 #include <fstream>
 
 #include "core/text.h"
-#include "net/http_client.h"
+#include "net/http_post.h"
 #include "net/smtp_client.h"
 #include "notify/signature.h"
 

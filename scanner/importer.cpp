@@ -13,6 +13,16 @@ namespace citywatch::scanner {
 namespace {
 
 constexpr std::uint64_t kProgressEvery = 4096;
+constexpr std::uint64_t kCancelCheckEvery = 1024;
+
+// True (and the result marked) when the caller asked to stop; asks every kCancelCheckEvery
+// calls so the check costs nothing measurable.
+bool stop_requested(const ImportOptions& options, FileImport& result, std::uint64_t& calls) {
+  if (!options.cancelled || ++calls % kCancelCheckEvery != 0) return false;
+  if (!options.cancelled()) return false;
+  result.cancelled = true;
+  return true;
+}
 
 void report_progress(const ProgressFn& progress, std::uint64_t records, const InputFile& in) {
   if (progress && records % kProgressEvery == 0) {
@@ -24,11 +34,12 @@ std::string at(const InputFile& in, std::size_t line) {
   return in.path() + ":" + std::to_string(line);
 }
 
-FileImport import_shodan(InputFile& in, const ObservationSink& sink, core::Diagnostics& diag,
-                         const ProgressFn& progress) {
+FileImport import_shodan(InputFile& in, const ImportOptions& options, const ObservationSink& sink,
+                         core::Diagnostics& diag, const ProgressFn& progress) {
   ShodanParser parser;
   LineReader lines(in, ShodanParser::kMaxDocumentBytes);
   FileImport result;
+  std::uint64_t checks = 0;
   bool first = true;
   while (true) {
     auto line = lines.next();
@@ -84,6 +95,7 @@ FileImport import_shodan(InputFile& in, const ObservationSink& sink, core::Diagn
     first = false;
     result.records += parser.parse(text, where, sink, diag);
     report_progress(progress, result.records, in);
+    if (stop_requested(options, result, checks)) return result;
   }
   return result;
 }
@@ -98,6 +110,7 @@ FileImport import_shadowserver(InputFile& in, const ImportOptions& options,
   LineReader lines(in, CsvReader::kMaxRecordBytes);
   CsvReader csv(lines);
   FileImport result;
+  std::uint64_t checks = 0;
   bool have_header = false;
   while (true) {
     auto record = csv.next();
@@ -129,6 +142,7 @@ FileImport import_shadowserver(InputFile& in, const ImportOptions& options,
       parser.parse_row(r.fields, where, r.raw, sink, diag);
     }
     report_progress(progress, result.records, in);
+    if (stop_requested(options, result, checks)) break;
   }
   if (!have_header) {
     result.fatal = core::Error{core::ErrorCode::kBadInput, "empty file: no header row", in.path()};
@@ -138,8 +152,8 @@ FileImport import_shadowserver(InputFile& in, const ImportOptions& options,
   return result;
 }
 
-FileImport import_nmap(InputFile& in, const ObservationSink& sink, core::Diagnostics& diag,
-                       const ProgressFn& progress) {
+FileImport import_nmap(InputFile& in, const ImportOptions& options, const ObservationSink& sink,
+                       core::Diagnostics& diag, const ProgressFn& progress) {
   NmapXmlParser parser(in.path(), sink, diag);
   std::vector<char> buf(256 * 1024);
   FileImport result;
@@ -158,6 +172,11 @@ FileImport import_nmap(InputFile& in, const ObservationSink& sink, core::Diagnos
     }
     if (progress) progress({result.records, in.position(), in.size()});
     if (*n == 0) break;
+    // nmap XML comes in 256 KiB blocks, so the check runs per block, not per record.
+    if (options.cancelled && options.cancelled()) {
+      result.cancelled = true;
+      break;
+    }
   }
   return result;
 }
@@ -207,13 +226,13 @@ FileImport import_file(FeedKind kind, const std::string& path, const ImportOptio
   FileImport result;
   switch (kind) {
     case FeedKind::kShodan:
-      result = import_shodan(*in, sink, diag, progress);
+      result = import_shodan(*in, options, sink, diag, progress);
       break;
     case FeedKind::kShadowserver:
       result = import_shadowserver(*in, options, sink, diag, progress);
       break;
     case FeedKind::kNmap:
-      result = import_nmap(*in, sink, diag, progress);
+      result = import_nmap(*in, options, sink, diag, progress);
       break;
   }
   if (progress) progress({result.records, in->position(), in->size()});

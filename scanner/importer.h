@@ -2,6 +2,7 @@
 // Streaming in constant memory; "-" reads stdin; gzip is detected from the bytes.
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,9 @@ core::Source source_of(FeedKind kind);
 
 struct ImportOptions {
   std::string report_type;  // Shadowserver: overrides what the file name says
+  // Polled between records; returning true stops the file early (daemon shutdown). What was
+  // read so far has gone to the sink; the result says cancelled.
+  std::function<bool()> cancelled = {};
 };
 
 struct FileImport {
@@ -30,6 +34,7 @@ struct FileImport {
   // damaged past recovery (kBadInput: truncated gzip, broken XML, a CSV without a usable
   // header). Everything read before that point has gone to the sink all the same.
   std::optional<core::Error> fatal;
+  bool cancelled = false;  // stopped early because ImportOptions::cancelled said so
 };
 
 // Good observations go to sink, bad records to diag (with file:line); neither stops the file.

@@ -231,7 +231,7 @@ TEST(Config, PartnerMistakesAreConfigErrorsWithTheLine) {
             std::string::npos);
   EXPECT_NE(error("[[partner]]\nname = \"x\"\n[[partner]]\nname = \"x\"\n").find("defined twice"),
             std::string::npos);
-  EXPECT_NE(error("[notify]\ninterval = \"soon\"\n").find("c.toml:2: interval must be a duration"),
+  EXPECT_NE(error("[notify]\ninterval = \"soon\"\n").find("c.toml:2: notify.interval must be a duration"),
             std::string::npos);
   EXPECT_NE(
       error("[[partner]]\nname = \"x\"\nopt_out_kinds = [\"spam\"]\n").find("not a finding kind"),

@@ -1,0 +1,58 @@
+// app/audit_log.h: the writer of the audit log. Reads of device-level data are queued and
+// written by one thread in batches (so an API read never waits for an import's write lock);
+// changes use record_now(), which returns once the entry is on disk. When writing fails the
+// log reports unhealthy and the API refuses device-level reads (fail closed) until a write
+// succeeds again. Thread-safe; owns its own database connection.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "core/result.h"
+#include "core/time.h"
+#include "db/sqlite.h"
+#include "db/users.h"
+
+namespace citywatch::app {
+
+class Metrics;
+
+class AuditLog {
+ public:
+  AuditLog(std::string db_path, const core::Clock& clock, Metrics* metrics);
+  ~AuditLog();  // writes what is queued (up to 5 s), then stops
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+
+  void record(db::AuditEntry entry);
+  core::Result<void> record_now(db::AuditEntry entry);
+  bool flush(std::chrono::milliseconds timeout);
+  bool healthy() const;
+  std::string last_error() const;
+
+ private:
+  void run();
+
+  std::string path_;
+  const core::Clock& clock_;
+  Metrics* metrics_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_, written_;
+  std::deque<std::pair<std::uint64_t, db::AuditEntry>> queue_;
+  std::uint64_t next_seq_ = 1;
+  std::uint64_t done_seq_ = 0;    // every entry up to here was attempted
+  std::uint64_t failed_seq_ = 0;  // the last entry whose write failed
+  std::string last_error_;
+  bool healthy_ = true;
+  bool stopping_ = false;
+  std::optional<db::Connection> conn_;
+  std::thread writer_;
+};
+
+}  // namespace citywatch::app

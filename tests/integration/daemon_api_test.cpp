@@ -1,0 +1,507 @@
+// The HTTP API of the real `citywatch serve` binary on 127.0.0.1: every endpoint, every role,
+// pagination, the audit trail, login sessions, uploads, jobs, limits and error bodies, and the
+// metrics format. One daemon serves the whole suite; tokens for each role are made with the CLI.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+
+#include "tests/support/daemon_process.h"
+#include "tests/support/prometheus_text.h"
+#include "tests/support/sqlite_query.h"
+#include "tests/support/test_support.h"
+
+namespace citywatch {
+namespace {
+
+using nlohmann::json;
+using testing::DaemonProcess;
+using testing::HttpResult;
+
+struct Suite {
+  testing::TempDir dir;
+  std::string db, config;
+  std::map<std::string, std::string> tokens;  // role -> token
+  std::unique_ptr<DaemonProcess> daemon;
+  std::int64_t devices = 0;
+};
+Suite* suite = nullptr;
+
+std::string make_token(const std::string& user, const std::string& role,
+                       const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> args{"--db",   suite->db, "--format", "json",   "tokens",
+                                "create", "--user",  user,       "--role", role};
+  args.insert(args.end(), extra.begin(), extra.end());
+  auto r = testing::citywatch(args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return json::parse(r.out).value("token", "");
+}
+
+class DaemonApi : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    suite = new Suite;
+    suite->db = suite->dir.file("city.db");
+    suite->config = suite->dir.file("citywatch.toml");
+    testing::write_file(suite->config, R"(
+[server]
+screen_min_count = 20
+aggregate_cache_seconds = 0
+max_body_kb = 4
+max_upload_mb = 1
+[scheduler]
+tick_seconds = 1
+lease_seconds = 30
+[health]
+min_free_mb = 1
+)");
+    ASSERT_EQ(testing::citywatch({"--db", suite->db, "init"}).exit_code, 0);
+    auto imported = testing::citywatch({"--db", suite->db, "import", "shodan",
+                                        testing::source_path("data/demo/shodan-hague-demo.jsonl")});
+    ASSERT_EQ(imported.exit_code, 0) << imported.err;
+    suite->devices = testing::query_int(suite->db, "SELECT count(*) FROM devices");
+    ASSERT_GT(suite->devices, 100);
+    suite->tokens["admin"] = make_token("root-admin", "admin");
+    suite->tokens["analyst"] = make_token("ana", "analyst");
+    suite->tokens["partner"] = make_token("isp-7", "partner", {"--partner", "7"});
+    suite->tokens["screen"] = make_token("cityhall", "screen");
+    suite->daemon = std::make_unique<DaemonProcess>(std::vector<std::string>{
+        "--config", suite->config, "--db", suite->db, "serve", "--listen", "127.0.0.1:0"});
+    ASSERT_TRUE(suite->daemon->started()) << suite->daemon->startup_error();
+    ASSERT_TRUE(testing::wait_for([] { return suite->daemon->get("/readyz").status == 200; }))
+        << suite->daemon->get("/readyz").body;
+  }
+  static void TearDownTestSuite() {
+    delete suite;
+    suite = nullptr;
+  }
+  const DaemonProcess& d() { return *suite->daemon; }
+  std::string token(const std::string& role) { return suite->tokens[role]; }
+  json get_json(const std::string& path, const std::string& role, int want = 200) {
+    auto r = d().get(path, token(role));
+    EXPECT_EQ(r.status, want) << path << " as " << role << ": " << r.body;
+    return json::parse(r.body, nullptr, false);
+  }
+  static void expect_error_shape(const HttpResult& r, int status) {
+    EXPECT_EQ(r.status, status) << r.body;
+    auto body = json::parse(r.body, nullptr, false);
+    ASSERT_TRUE(body.is_object()) << r.body;
+    ASSERT_TRUE(body.contains("error")) << r.body;
+    EXPECT_EQ(body["error"]["status"], status);
+    EXPECT_TRUE(body["error"]["code"].is_string());
+    EXPECT_TRUE(body["error"]["message"].is_string());
+    EXPECT_EQ(body["error"]["request_id"], r.headers.at("x-request-id"));
+  }
+};
+
+// Every route with a request that exercises it, and who may make it. The test checks it
+// covers every route the daemon lists at /api/v1.
+struct Call {
+  std::string method, path, pattern, body;
+  std::set<std::string> allowed;
+};
+const std::set<std::string> kAll{"admin", "analyst", "partner", "screen"};
+const std::set<std::string> kStaff{"admin", "analyst"};
+const std::set<std::string> kDevices{"admin", "analyst", "partner"};
+const std::set<std::string> kAggregates{"admin", "analyst", "screen"};
+const std::set<std::string> kAdmin{"admin"};
+
+std::vector<Call> calls() {
+  return {
+      {"GET", "/api/v1", "/api/v1", "", kAll},
+      {"GET", "/api/v1/me", "/api/v1/me", "", kAll},
+      {"DELETE", "/api/v1/session", "/api/v1/session", "", kAll},
+      {"GET", "/api/v1/devices?limit=2", "/api/v1/devices", "", kDevices},
+      {"GET", "/api/v1/devices/192.0.2.1", "/api/v1/devices/{ip}", "", kDevices},
+      {"GET", "/api/v1/devices/192.0.2.1/observations", "/api/v1/devices/{ip}/observations", "",
+       kDevices},
+      {"GET", "/api/v1/services?limit=2", "/api/v1/services", "", kDevices},
+      {"GET", "/api/v1/stats/summary", "/api/v1/stats/summary", "", kAggregates},
+      {"GET", "/api/v1/trends?days=7", "/api/v1/trends", "", kAggregates},
+      {"GET", "/api/v1/imports", "/api/v1/imports", "", kStaff},
+      {"GET", "/api/v1/imports/1", "/api/v1/imports/{id}", "", kStaff},
+      {"POST", "/api/v1/imports?kind=nmap", "/api/v1/imports", "<nmaprun></nmaprun>", kAdmin},
+      {"GET", "/api/v1/feeds", "/api/v1/feeds", "", kStaff},
+      {"GET", "/api/v1/jobs", "/api/v1/jobs", "", kStaff},
+      {"GET", "/api/v1/job-kinds", "/api/v1/job-kinds", "", kStaff},
+      {"POST", "/api/v1/jobs", "/api/v1/jobs",
+       R"({"name":"x","kind":"retention","schedule":"@daily"})", kStaff},
+      {"GET", "/api/v1/jobs/retention", "/api/v1/jobs/{name}", "", kStaff},
+      {"DELETE", "/api/v1/jobs/no-such-job", "/api/v1/jobs/{name}", "", kStaff},
+      {"POST", "/api/v1/jobs/no-such-job/run", "/api/v1/jobs/{name}/run", "", kStaff},
+      {"GET", "/api/v1/jobs/retention/runs", "/api/v1/jobs/{name}/runs", "", kStaff},
+      {"GET", "/api/v1/users", "/api/v1/users", "", kAdmin},
+      {"POST", "/api/v1/users", "/api/v1/users", R"({"name":"matrix-user","role":"screen"})",
+       kAdmin},
+      {"PATCH", "/api/v1/users/nobody", "/api/v1/users/{name}", R"({"disabled":true})", kAdmin},
+      {"DELETE", "/api/v1/users/nobody", "/api/v1/users/{name}", "", kAdmin},
+      {"GET", "/api/v1/tokens", "/api/v1/tokens", "", kAdmin},
+      {"POST", "/api/v1/tokens", "/api/v1/tokens", R"({"user":"nobody"})", kAdmin},
+      {"DELETE", "/api/v1/tokens/999999", "/api/v1/tokens/{id}", "", kAdmin},
+      {"GET", "/api/v1/audit?limit=1", "/api/v1/audit", "", kAdmin},
+      {"GET", "/api/v1/health", "/api/v1/health", "", kStaff},
+  };
+}
+
+TEST_F(DaemonApi, EveryRoleIsRefusedWhatItMayNotUseAndAnonymousEverything) {
+  // The matrix covers every authenticated route the daemon has.
+  auto index = get_json("/api/v1", "screen");
+  std::set<std::string> listed, covered;
+  for (const auto& r : index["routes"]) {
+    if (!r["roles"].empty())
+      listed.insert(r["method"].get<std::string>() + " " + r["path"].get<std::string>());
+  }
+  for (const auto& c : calls()) covered.insert(c.method + " " + c.pattern);
+  EXPECT_EQ(listed, covered);
+
+  for (const auto& c : calls()) {
+    if (c.path == "/api/v1/session") continue;  // would log the role's token out; below
+    auto anonymous = d().send(c.method, c.path, c.body);
+    expect_error_shape(anonymous, 401);
+    EXPECT_EQ(anonymous.headers["www-authenticate"], "Bearer realm=\"citywatch\"");
+    for (const auto& role : kAll) {
+      auto r = d().send(c.method, c.path, c.body, token(role));
+      if (c.allowed.contains(role)) {
+        EXPECT_NE(r.status, 401) << c.method << " " << c.path << " as " << role << ": " << r.body;
+        EXPECT_NE(r.status, 403) << c.method << " " << c.path << " as " << role << ": " << r.body;
+        EXPECT_LT(r.status, 500) << c.method << " " << c.path << " as " << role << ": " << r.body;
+      } else {
+        expect_error_shape(r, 403);
+      }
+    }
+  }
+  // An API token cannot be used as a session to log out; a wrong token is 401.
+  EXPECT_EQ(d().send("DELETE", "/api/v1/session", "", token("screen")).status, 400);
+  expect_error_shape(d().get("/api/v1/me", "cwt_not-a-real-token"), 401);
+}
+
+TEST_F(DaemonApi, PublicEndpointsNeedNoToken) {
+  EXPECT_EQ(d().get("/livez").status, 200);
+  auto ready = d().get("/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  auto checks = json::parse(ready.body)["checks"];
+  std::set<std::string> names;
+  for (const auto& c : checks) names.insert(c["name"]);
+  EXPECT_EQ(names, (std::set<std::string>{"database", "schema", "writable", "disk", "scheduler",
+                                          "audit_log"}));
+  EXPECT_EQ(d().get("/metrics").status, 200);
+}
+
+TEST_F(DaemonApi, DevicesPageThroughEverythingOnce) {
+  std::set<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    std::string path = "/api/v1/devices?limit=50" + (cursor.empty() ? "" : "&cursor=" + cursor);
+    auto page = get_json(path, "analyst");
+    for (const auto& dev : page["items"]) EXPECT_TRUE(seen.insert(dev["ip"]).second);
+    cursor = page["next_cursor"].is_null() ? "" : page["next_cursor"].get<std::string>();
+    ++pages;
+  } while (!cursor.empty() && pages < 100);
+  EXPECT_EQ(static_cast<std::int64_t>(seen.size()), suite->devices);
+  auto filtered = get_json("/api/v1/devices?device_type=webcam&limit=1000", "admin");
+  EXPECT_EQ(
+      static_cast<std::int64_t>(filtered["items"].size()),
+      testing::query_int(suite->db, "SELECT count(*) FROM devices WHERE device_type = 'webcam'"));
+  auto net = get_json("/api/v1/devices?network=192.0.2.0/28", "admin");
+  for (const auto& dev : net["items"])
+    EXPECT_TRUE(dev["ip"].get<std::string>().starts_with("192.0.2."));
+}
+
+TEST_F(DaemonApi, BadParametersGetClearErrors) {
+  auto unknown = d().get("/api/v1/devices?vendr=x", token("admin"));
+  expect_error_shape(unknown, 400);
+  EXPECT_NE(unknown.body.find("unknown query parameter 'vendr'"), std::string::npos);
+  expect_error_shape(d().get("/api/v1/devices?limit=0", token("admin")), 400);
+  expect_error_shape(d().get("/api/v1/devices?cursor=garbage", token("admin")), 400);
+  // A cursor from another listing is refused.
+  auto services = get_json("/api/v1/services?limit=1", "admin");
+  expect_error_shape(d().get("/api/v1/devices?cursor=" + services["next_cursor"].get<std::string>(),
+                             token("admin")),
+                     400);
+  expect_error_shape(d().get("/api/v1/devices?seen_after=yesterday", token("admin")), 400);
+  expect_error_shape(d().get("/api/v1/devices/not-an-ip", token("admin")), 400);
+  expect_error_shape(d().get("/api/v1/devices/203.0.113.99", token("admin")), 404);
+  expect_error_shape(d().get("/api/v1/nothing-here", token("admin")), 404);
+  auto wrong_method = d().send("PUT", "/api/v1/devices", "{}", token("admin"));
+  expect_error_shape(wrong_method, 405);
+  EXPECT_EQ(wrong_method.headers["allow"], "GET");
+  expect_error_shape(d().send("POST", "/api/v1/users", "{not json", token("admin")), 400);
+  expect_error_shape(
+      d().send("POST", "/api/v1/users", R"({"name":"a","role":"admin","x":1})", token("admin")),
+      400);
+}
+
+TEST_F(DaemonApi, RequestSizeLimitsApplyBeforeTheBodyIsRead) {
+  std::string big(8 * 1024, 'x');  // max_body_kb = 4
+  expect_error_shape(d().send("POST", "/api/v1/users", big, token("admin")), 413);
+  // An upload announced as 2 MiB (max_upload_mb = 1) is refused from its headers alone: the
+  // body is never sent.
+  std::string head =
+      "POST /api/v1/imports?kind=shodan HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Authorization: Bearer " +
+      token("admin") + "\r\nContent-Length: 2097152\r\n";
+  std::string answer = d().raw(head + "\r\n");
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 413")) << answer;
+  EXPECT_NE(answer.find("larger than 1048576 bytes"), std::string::npos);
+  // Clients that ask first get the refusal instead of "100 Continue".
+  std::string asked = d().raw(head + "Expect: 100-continue\r\n\r\n");
+  EXPECT_TRUE(asked.starts_with("HTTP/1.1 413")) << asked;
+  // A chunked body where a length is needed.
+  std::string chunked = d().raw(
+      "POST /api/v1/users HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+      "Authorization: Bearer " +
+      token("admin") + "\r\n\r\n");
+  EXPECT_TRUE(chunked.starts_with("HTTP/1.1 411")) << chunked;
+}
+
+TEST_F(DaemonApi, DeviceDetailHasEvidenceAndHistoryAndEveryReadIsAudited) {
+  auto detail = get_json("/api/v1/devices/192.0.2.1", "analyst");
+  EXPECT_EQ(detail["device"]["ip"], "192.0.2.1");
+  EXPECT_FALSE(detail["services"].empty());
+  ASSERT_FALSE(detail["evidence"].empty());
+  EXPECT_EQ(detail["evidence"][0]["source"], "shodan");
+  EXPECT_TRUE(
+      detail["evidence"][0]["evidence_id"].get<std::string>().starts_with("shodan/192.0.2.1/"));
+  EXPECT_FALSE(detail["history"].empty());
+  auto evidence = get_json("/api/v1/devices/192.0.2.1/observations?source=shodan", "analyst");
+  EXPECT_FALSE(evidence["items"].empty());
+  // The reads are in the audit log under the analyst's name.
+  EXPECT_TRUE(testing::wait_for([&] {
+    auto audit = get_json("/api/v1/audit?actor=ana&object=192.0.2.1", "admin");
+    std::set<std::string> actions;
+    for (const auto& e : audit["items"]) actions.insert(e["action"]);
+    return actions.contains("device.read") && actions.contains("observation.list");
+  }));
+  auto lists = get_json("/api/v1/audit?actor=ana&action=device.list&limit=1", "admin");
+  if (!lists["items"].empty()) {
+    EXPECT_EQ(lists["items"][0]["role"], "analyst");
+  }
+}
+
+TEST_F(DaemonApi, PartnersSeeOnlyTheirOwnDevices) {
+  auto none = get_json("/api/v1/devices", "partner");
+  EXPECT_TRUE(none["items"].empty());
+  expect_error_shape(d().get("/api/v1/devices/192.0.2.1", token("partner")), 404);
+  // Grant partner 7 two devices the way the batches migration will (through the view).
+  ASSERT_TRUE(testing::exec_sql(
+      suite->db,
+      "CREATE TABLE IF NOT EXISTS test_grants (partner_id, ip); "
+      "INSERT INTO test_grants SELECT 7, ip FROM devices WHERE ip IN (3221225985, 3221225986); "
+      "DROP VIEW partner_visible_ips; "
+      "CREATE VIEW partner_visible_ips AS SELECT partner_id, ip FROM test_grants;"));
+  auto mine = get_json("/api/v1/devices", "partner");
+  std::set<std::string> ips;
+  for (const auto& dev : mine["items"]) ips.insert(dev["ip"]);
+  EXPECT_EQ(ips, (std::set<std::string>{"192.0.2.1", "192.0.2.2"}));
+  EXPECT_EQ(d().get("/api/v1/devices/192.0.2.1", token("partner")).status, 200);
+  expect_error_shape(d().get("/api/v1/devices/192.0.2.3", token("partner")), 404);
+  auto services = get_json("/api/v1/services?limit=1000", "partner");
+  for (const auto& s : services["items"]) EXPECT_TRUE(ips.contains(s["ip"]));
+  // Aggregates are not for partners.
+  expect_error_shape(d().get("/api/v1/stats/summary", token("partner")), 403);
+  ASSERT_TRUE(testing::exec_sql(
+      suite->db,
+      "DROP VIEW partner_visible_ips; "
+      "CREATE VIEW partner_visible_ips AS SELECT NULL AS partner_id, NULL AS ip WHERE 0;"));
+}
+
+TEST_F(DaemonApi, TheScreenSeesAggregatesWithSmallCountsHiddenAndNoAddress) {
+  auto full = get_json("/api/v1/stats/summary", "analyst");
+  auto screen = get_json("/api/v1/stats/summary", "screen");
+  EXPECT_EQ(screen["suppressed_below"], 20);
+  EXPECT_TRUE(full["suppressed_below"].is_null());
+  EXPECT_EQ(screen["devices"], full["devices"]);
+  int hidden = 0;
+  for (std::size_t i = 0; i < full["services_by_port"].size(); ++i) {
+    auto n = full["services_by_port"][i]["count"].get<int>();
+    const auto& shown = screen["services_by_port"][i]["count"];
+    if (n < 20) {
+      EXPECT_TRUE(shown.is_null());
+      ++hidden;
+    } else {
+      EXPECT_EQ(shown, n);
+    }
+  }
+  EXPECT_GT(hidden, 0);
+  auto trends = d().get("/api/v1/trends?days=30", token("screen"));
+  EXPECT_EQ(trends.status, 200);
+  std::regex ipv4(R"(\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b)");
+  for (const auto& body : {screen.dump(), trends.body}) {
+    EXPECT_FALSE(std::regex_search(body, ipv4)) << body;
+  }
+  for (const char* path : {"/api/v1/devices", "/api/v1/services", "/api/v1/devices/192.0.2.1",
+                           "/api/v1/imports", "/api/v1/audit"}) {
+    expect_error_shape(d().get(path, token("screen")), 403);
+  }
+}
+
+TEST_F(DaemonApi, LoginSessionsCookiesAndCsrf) {
+  auto added = testing::citywatch(
+      {"--db", suite->db, "users", "add", "olga", "--role", "analyst", "--password-stdin"},
+      "olga's long passphrase\n");
+  ASSERT_EQ(added.exit_code, 0) << added.err;
+  expect_error_shape(
+      d().send("POST", "/api/v1/session", R"({"user":"olga","password":"wrong password!!"})"), 401);
+  expect_error_shape(
+      d().send("POST", "/api/v1/session", R"({"user":"nobody","password":"wrong password!!"})"),
+      401);
+  auto login = d().send("POST", "/api/v1/session",
+                        R"({"user":"olga","password":"olga's long passphrase","cookie":true})");
+  ASSERT_EQ(login.status, 201) << login.body;
+  auto session = json::parse(login.body);
+  std::string secret = session["token"];
+  EXPECT_EQ(session["role"], "analyst");
+  std::string cookie = login.headers["set-cookie"];
+  EXPECT_NE(cookie.find("HttpOnly"), std::string::npos);
+  EXPECT_NE(cookie.find("SameSite=Strict"), std::string::npos);
+  std::string jar = "citywatch_session=" + secret;
+  EXPECT_EQ(d().get("/api/v1/me", "", {{"Cookie", jar}}).status, 200);
+  // A change with only the cookie needs the CSRF header.
+  expect_error_shape(d().send("POST", "/api/v1/jobs/retention/run", "", "", {{"Cookie", jar}}),
+                     403);
+  auto with_header = d().send("POST", "/api/v1/jobs/retention/run", "", "",
+                              {{"Cookie", jar}, {"X-Citywatch-CSRF", "1"}});
+  EXPECT_EQ(with_header.status, 403);  // analysts may not run retention: but CSRF passed
+  EXPECT_NE(with_header.body.find("only admins"), std::string::npos);
+  EXPECT_EQ(d().send("DELETE", "/api/v1/session", "", secret).status, 200);
+  expect_error_shape(d().get("/api/v1/me", secret), 401);
+  // Five wrong passwords in a row lock the name for a while.
+  for (int i = 0; i < 5; ++i) {
+    d().send("POST", "/api/v1/session", R"({"user":"olga","password":"not the right one"})");
+  }
+  expect_error_shape(
+      d().send("POST", "/api/v1/session", R"({"user":"olga","password":"olga's long passphrase"})"),
+      429);
+}
+
+TEST_F(DaemonApi, UploadingAFeedFileImportsIt) {
+  std::string csv =
+      "\"timestamp\",\"ip\",\"protocol\",\"port\",\"hostname\",\"tag\",\"asn\",\"geo\"\n"
+      "\"2026-11-20 01:02:03\",\"203.0.113.7\",\"tcp\",23,,\"telnet\",64498,\"NL\"\n"
+      "\"2026-11-20 01:02:04\",\"203.0.113.8\",\"tcp\",23,,\"telnet\",64498,\"NL\"\n"
+      "\"not a time\",\"203.0.113.9\",\"tcp\",23,,\"telnet\",64498,\"NL\"\n";
+  auto r =
+      d().send("POST", "/api/v1/imports?kind=shadowserver&filename=2026-11-20-scan_telnet-nl.csv",
+               csv, token("admin"), {}, "text/csv");
+  ASSERT_EQ(r.status, 201) << r.body;
+  auto body = json::parse(r.body);
+  EXPECT_EQ(body["imported"], 2);
+  EXPECT_EQ(body["rejected"], 1);
+  EXPECT_EQ(body["report_type"], "scan_telnet");
+  // The upload went through the one ingest path: fingerprinted, located and assessed.
+  EXPECT_EQ(body["findings"]["new"], 2) << r.body;
+  EXPECT_EQ(body["located"]["yes"].get<int>() + body["located"]["possibly"].get<int>() +
+                body["located"]["no"].get<int>() + body["located"]["unknown"].get<int>(),
+            2)
+      << r.body;
+  auto id = body["id"].get<std::int64_t>();
+  EXPECT_EQ(r.headers["location"], "/api/v1/imports/" + std::to_string(id));
+  auto shown = get_json("/api/v1/imports/" + std::to_string(id), "analyst");
+  EXPECT_EQ(shown["status"], "done");
+  EXPECT_EQ(d().get("/api/v1/devices/203.0.113.7", token("analyst")).status, 200);
+  auto again =
+      d().send("POST", "/api/v1/imports?kind=shadowserver&filename=2026-11-20-scan_telnet-nl.csv",
+               csv, token("admin"), {}, "text/csv");
+  EXPECT_EQ(json::parse(again.body)["duplicates"], 2);
+  expect_error_shape(d().send("POST", "/api/v1/imports?kind=masscan", csv, token("admin")), 400);
+  auto broken = d().send("POST", "/api/v1/imports?kind=nmap", "<nmaprun><host>", token("admin"));
+  expect_error_shape(broken, 422);
+}
+
+TEST_F(DaemonApi, JobsListRunNowAndRuns) {
+  auto jobs = get_json("/api/v1/jobs", "analyst");
+  std::set<std::string> names;
+  for (const auto& j : jobs["items"]) names.insert(j["name"]);
+  EXPECT_TRUE(names.contains("retention"));
+  EXPECT_TRUE(names.contains("feed-check"));
+  auto before = get_json("/api/v1/jobs/feed-check/runs", "admin")["items"].size();
+  ASSERT_TRUE(testing::wait_for([&] {
+    return d().send("POST", "/api/v1/jobs/feed-check/run", "", token("admin")).status == 202;
+  }));
+  EXPECT_TRUE(testing::wait_for([&] {
+    auto runs = get_json("/api/v1/jobs/feed-check/runs", "admin")["items"];
+    return runs.size() > before && runs[0]["status"] == "ok" && runs[0]["trigger"] == "manual";
+  }));
+  expect_error_shape(d().send("POST", "/api/v1/jobs/no-such-job/run", "", token("admin")), 404);
+  expect_error_shape(d().send("POST", "/api/v1/jobs/retention/run", "", token("analyst")), 403);
+  auto not_api =
+      d().send("POST", "/api/v1/jobs", R"({"name":"r2","kind":"retention","schedule":"@daily"})",
+               token("admin"));
+  expect_error_shape(not_api, 400);
+  EXPECT_NE(not_api.body.find("cannot be created through the API"), std::string::npos);
+  expect_error_shape(d().send("DELETE", "/api/v1/jobs/retention", "", token("admin")), 409);
+  auto kinds = get_json("/api/v1/job-kinds", "analyst");
+  EXPECT_GE(kinds["items"].size(), 5u);
+  auto runs_page = get_json("/api/v1/jobs/feed-check/runs?limit=1", "analyst");
+  EXPECT_EQ(runs_page["items"].size(), 1u);
+}
+
+TEST_F(DaemonApi, UsersAndTokensThroughTheApi) {
+  auto created =
+      d().send("POST", "/api/v1/users", R"({"name":"carol","role":"analyst"})", token("admin"));
+  ASSERT_EQ(created.status, 201) << created.body;
+  expect_error_shape(
+      d().send("POST", "/api/v1/users", R"({"name":"CAROL","role":"analyst"})", token("admin")),
+      409);
+  expect_error_shape(
+      d().send("POST", "/api/v1/users", R"({"name":"p","role":"partner"})", token("admin")), 400);
+  auto issued =
+      d().send("POST", "/api/v1/tokens", R"({"user":"carol","expires_days":1})", token("admin"));
+  ASSERT_EQ(issued.status, 201) << issued.body;
+  auto t = json::parse(issued.body);
+  std::string secret = t["token"];
+  EXPECT_EQ(get_json("/api/v1/me", "admin")["role"], "admin");
+  EXPECT_EQ(json::parse(d().get("/api/v1/me", secret).body)["user"], "carol");
+  auto list = d().get("/api/v1/tokens?user=carol", token("admin"));
+  EXPECT_EQ(list.body.find(secret), std::string::npos);  // secrets are never listed
+  EXPECT_EQ(
+      d().send("DELETE", "/api/v1/tokens/" + std::to_string(t["id"].get<int>()), "", token("admin"))
+          .status,
+      200);
+  expect_error_shape(d().get("/api/v1/me", secret), 401);
+  auto disabled = d().send("PATCH", "/api/v1/users/carol", R"({"disabled":true})", token("admin"));
+  EXPECT_EQ(json::parse(disabled.body)["disabled"], true);
+  // The last admin can be neither disabled nor deleted.
+  expect_error_shape(d().send("DELETE", "/api/v1/users/root-admin", "", token("admin")), 409);
+  expect_error_shape(
+      d().send("PATCH", "/api/v1/users/root-admin", R"({"disabled":true})", token("admin")), 409);
+  EXPECT_TRUE(testing::wait_for([&] {
+    auto audit = get_json("/api/v1/audit?action=token.revoke", "admin");
+    return !audit["items"].empty() && audit["items"][0]["actor"] == "root-admin";
+  }));
+}
+
+TEST_F(DaemonApi, MetricsAreValidPrometheusTextWithoutAddresses) {
+  d().get("/api/v1/devices/192.0.2.1", token("admin"));
+  auto r = d().get("/metrics");
+  ASSERT_EQ(r.status, 200);
+  EXPECT_TRUE(r.headers["content-type"].starts_with("text/plain; version=0.0.4"));
+  auto doc = testing::parse_prometheus(r.body);
+  EXPECT_TRUE(doc.problems.empty()) << ::testing::PrintToString(doc.problems);
+  EXPECT_GT(doc.value("citywatch_devices"), 100);
+  EXPECT_GT(
+      doc.value("citywatch_ingest_records_total", {{"source", "shodan"}, {"outcome", "imported"}}),
+      100);
+  EXPECT_EQ(doc.value("citywatch_database_up"), 1);
+  EXPECT_GE(doc.value("citywatch_http_requests_total",
+                      {{"route", "/api/v1/devices/{ip}"}, {"method", "GET"}, {"code", "200"}}),
+            1);
+  std::regex ipv4(R"(\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b)");
+  for (const auto& s : doc.samples) {
+    for (const auto& [k, v] : s.labels) EXPECT_FALSE(std::regex_search(v, ipv4)) << k << "=" << v;
+  }
+  EXPECT_TRUE(doc.types.count("citywatch_job_duration_seconds"));
+}
+
+TEST_F(DaemonApi, HealthShowsSchedulerAndConfiguration) {
+  auto h = get_json("/api/v1/health", "analyst");
+  EXPECT_EQ(h["status"], "ready");
+  EXPECT_EQ(h["config"]["generation"], 1);
+  EXPECT_TRUE(h["config"]["last_reload_error"].is_null());
+  EXPECT_FALSE(h["scheduler"]["owner"].get<std::string>().empty());
+}
+
+}  // namespace
+}  // namespace citywatch
