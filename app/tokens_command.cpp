@@ -11,6 +11,7 @@
 #include "app/auth.h"
 #include "app/command.h"
 #include "core/json_writer.h"
+#include "db/notify_store.h"
 #include "db/store.h"
 #include "db/users.h"
 
@@ -19,7 +20,7 @@ namespace {
 
 struct TokenArgs {
   std::string user, role, label, expires = "90d";
-  std::int64_t partner = 0;
+  std::string partner;  // name of a partner defined with `citywatch partners` or the config
   std::int64_t id = 0;
   bool all = false;
   std::string password_stdin_user;
@@ -83,11 +84,18 @@ core::Result<db::UserRow> user_for_token(db::UserStore& users, db::Store& store,
   u.name = a.user;
   u.role = a.role;
   if (a.role == "partner") {
-    if (a.partner <= 0) {
-      return core::fail(core::ErrorCode::kUsage, "role partner needs --partner ID");
+    if (a.partner.empty()) {
+      return core::fail(core::ErrorCode::kUsage, "role partner needs --partner NAME");
     }
-    u.partner_id = a.partner;
-  } else if (a.partner > 0) {
+    db::NotifyStore partners(store.connection());
+    auto partner = partners.partner(a.partner);
+    if (!partner) return core::fail(partner.error());
+    if (!*partner) {
+      return core::fail(core::ErrorCode::kUsage,
+                        "no partner " + a.partner + "; see `citywatch partners list`");
+    }
+    u.partner_id = (*partner)->id;
+  } else if (!a.partner.empty()) {
     return core::fail(core::ErrorCode::kUsage, "--partner is only for role partner");
   }
   auto id = users.create_user(u, core::SystemClock().now());
@@ -257,10 +265,10 @@ void register_tokens_command(Commands& commands) {
   create->add_option("--user", a->user, "user name")->required();
   create->add_option("--role", a->role, "role for a new user: admin, analyst, partner, screen")
       ->check(CLI::IsMember({"admin", "analyst", "partner", "screen"}));
-  create->add_option("--partner", a->partner, "partner id (role partner)");
+  create->add_option("--partner", a->partner, "partner name (role partner)");
   create->add_option("--expires", a->expires, "lifetime: 90d, 12h, 30m (default 90d)");
   create->add_option("--label", a->label, "what the token is for");
-  add_example(create, "citywatch tokens create --user kpn-abuse --role partner --partner 3");
+  add_example(create, "citywatch tokens create --user kpn-abuse --role partner --partner kpn");
   CLI::App* list = cmd->add_subcommand("list", "list tokens (never the secrets)");
   list->add_option("--user", a->user, "only this user's");
   list->add_flag("--all", a->all, "include revoked and expired tokens");
@@ -290,7 +298,7 @@ void register_users_command(Commands& commands) {
   add->add_option("--role", a->role, "admin, analyst, partner or screen")
       ->required()
       ->check(CLI::IsMember({"admin", "analyst", "partner", "screen"}));
-  add->add_option("--partner", a->partner, "partner id (role partner)");
+  add->add_option("--partner", a->partner, "partner name (role partner)");
   add->add_flag("--password-stdin", a->password_stdin,
                 "read a password (12+ characters) from stdin, for dashboard login");
   add_example(add, "citywatch users add alice --role admin --password-stdin < pw.txt");
