@@ -71,7 +71,9 @@ core::Result<RiskData> load_risk_data(const Config& config) {
   if (!creds) return core::fail(creds.error());
   auto eol = risk::EolList::load(dir + "/vulns/end-of-life.csv");
   if (!eol) return core::fail(eol.error());
-  return RiskData{std::move(*fp), std::move(*creds), std::move(*eol)};
+  auto forms = scanner::HttpLoginForms::load(dir + "/credentials/http-login-forms.jsonl");
+  if (!forms) return core::fail(forms.error());
+  return RiskData{std::move(*fp), std::move(*creds), std::move(*eol), std::move(*forms)};
 }
 
 struct RiskPipeline::Impl {

@@ -20,6 +20,7 @@
 #include "risk/assessor.h"
 #include "risk/credential_list.h"
 #include "risk/eol_list.h"
+#include "scanner/http_login_forms.h"
 
 namespace citywatch::app {
 
@@ -38,6 +39,7 @@ struct RiskData {
   enrich::Fingerprinter fingerprinter;
   risk::CredentialList credentials;
   risk::EolList eol;
+  scanner::HttpLoginForms login_forms;  // what authorised scans post to known web logins
 };
 
 // Loads and validates everything under data_dir(config).

@@ -39,8 +39,8 @@ core::Result<int> run_check(const Context& c) {
       "%zu fingerprint rules from %zu vendors in %s/fingerprints; %zu test cases "
       "failed\n",
       fp.rules().size(), fp.vendor_count(), data_dir(c.config).c_str(), failed);
-  std::printf("%zu default credentials, %zu end-of-life entries\n", data->credentials.size(),
-              data->eol.size());
+  std::printf("%zu default credentials, %zu end-of-life entries, %zu web login forms\n",
+              data->credentials.size(), data->eol.size(), data->login_forms.size());
   return failed ? core::exit_code(core::ErrorCode::kConfig) : 0;
 }
 

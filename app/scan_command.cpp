@@ -307,9 +307,9 @@ core::Result<int> run_scan(const Config& config, const ScanRequest& request, Out
     (*ingest)->risk().fingerprint(held, scratch);
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       candidates[i].observation->fingerprint = held[i].fingerprint;
-      candidates[i].credentials =
-          credentials_for(risk_data->credentials, held[i].fingerprint,
-                          scanner::login_protocol(candidates[i].protocol), sc.max_login_attempts);
+      candidates[i].credentials = credentials_for(risk_data->credentials, held[i].fingerprint,
+                                                  scanner::login_protocol(candidates[i].protocol),
+                                                  sc.max_login_attempts, &risk_data->login_forms);
     }
     for (const auto& t : source.snmp_targets) {
       LoginCandidate c;

@@ -6,6 +6,7 @@
 
 #include "core/text.h"
 #include "scanner/feed.h"
+#include "scanner/http_login_forms.h"
 #include "scanner/probe_parsers.h"
 
 namespace citywatch::scanner {
@@ -105,6 +106,51 @@ class HttpDialog : public Dialog {
   DialogOptions options_;
   std::string auth_;
   bool login_ = false;
+  std::string buf_;
+};
+
+// A device family's web login form (scanner/http_login_forms.h): one POST, the answer read to
+// its end (capped) and judged by the form's criteria; a redirect is never followed.
+class FormLoginDialog : public Dialog {
+ public:
+  FormLoginDialog(Protocol p, const DialogTarget& t, const DialogOptions& o,
+                  const LoginCredential& c)
+      : protocol_(p),
+        target_(t),
+        options_(o),
+        form_(c.form),
+        body_(c.form->render_body(c.username, c.password)) {}
+  std::string opening() override {
+    return form_->method + " " + form_->path + " HTTP/1.1\r\nHost: " + host_text(target_) +
+           "\r\nUser-Agent: " + options_.user_agent +
+           "\r\nAccept: */*\r\nContent-Type: " + form_->content_type +
+           "\r\nContent-Length: " + std::to_string(body_.size()) + "\r\nConnection: close\r\n\r\n" +
+           body_;
+  }
+  Step on_data(std::string_view chunk) override {
+    append_capped(buf_, chunk, options_.max_response_bytes);
+    auto r = parse_http_response(buf_);
+    if (!r) return buf_.size() >= 5 ? Step::done() : Step::wait();
+    if (r->head_complete && (r->body_complete || buf_.size() >= options_.max_response_bytes)) {
+      return Step::done();
+    }
+    return Step::wait();
+  }
+  int idle_ms() const override { return 3000; }
+  DialogReport report() const override {
+    DialogReport rep;
+    rep.protocol = std::string(protocol_name(protocol_));
+    // No excerpt: a login page may echo the user name, and the request held the password.
+    rep.login = form_->classify(buf_);
+    return rep;
+  }
+
+ private:
+  Protocol protocol_;
+  DialogTarget target_;
+  DialogOptions options_;
+  std::shared_ptr<const HttpLoginForm> form_;
+  std::string body_;
   std::string buf_;
 };
 
@@ -792,6 +838,7 @@ std::unique_ptr<Dialog> make_login_dialog(Protocol p, const DialogTarget& target
   switch (p) {
     case Protocol::kHttp:
     case Protocol::kHttps:
+      if (credential.form) return std::make_unique<FormLoginDialog>(p, target, options, credential);
       return std::make_unique<HttpDialog>(p, target, options, &credential);
     case Protocol::kRtsp:
       return std::make_unique<RtspDialog>(target, options, &credential);

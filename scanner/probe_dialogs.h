@@ -21,6 +21,8 @@
 
 namespace citywatch::scanner {
 
+struct HttpLoginForm;  // scanner/http_login_forms.h
+
 enum class Protocol : std::uint8_t {
   kBanner,  // unknown TCP service: listen, then ask HTTP
   kTelnet,
@@ -51,11 +53,13 @@ std::string_view login_protocol(Protocol p);
 
 // One default credential to try (authorised scopes only). `label` names the list entry for
 // evidence ("d-link / D-Link / user admin, default-credentials.csv:1200"); it never holds the
-// password.
+// password. With `form` set, an HTTP(S) check posts the device family's login form instead of
+// sending Basic authentication.
 struct LoginCredential {
   std::string username;
   std::string password;
   std::string label;
+  std::shared_ptr<const HttpLoginForm> form = nullptr;
 };
 
 enum class LoginResult : std::uint8_t { kNone, kAccepted, kRejected, kUnknown };
@@ -110,7 +114,9 @@ struct DialogTarget {
 // A probe (no credential) for the protocol.
 std::unique_ptr<Dialog> make_probe_dialog(Protocol p, const DialogTarget& target,
                                           const DialogOptions& options);
-// A login check presenting `credential`; nullptr when the protocol has none.
+// A login check presenting `credential`; nullptr when the protocol has none. An HTTP(S) check
+// with a form sends exactly one request (the form's POST), follows no redirect or link and
+// reports accepted/rejected/unknown as the form's success and failure criteria say.
 std::unique_ptr<Dialog> make_login_dialog(Protocol p, const DialogTarget& target,
                                           const DialogOptions& options,
                                           const LoginCredential& credential);

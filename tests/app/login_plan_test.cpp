@@ -15,7 +15,8 @@ risk::CredentialList list() {
       "d-link,D-Link,any,Admin,password,x\n"
       "publicprivate,publicprivate (snmp),snmp,,private,x\n"
       "publicprivate,publicprivate (snmp),snmp,,public,x\n"
-      "ftp,ftp (ftp),ftp,anonymous,,x\n",
+      "ftp,ftp (ftp),ftp,anonymous,,x\n"
+      "openwrt,OpenWrt (web),http,root,,x\n",
       "creds.csv");
   EXPECT_TRUE(l) << l.error().to_string();
   return *l;
@@ -42,6 +43,33 @@ TEST(LoginPlan, SnmpTriesPublicFirst) {
   ASSERT_EQ(snmp.size(), 2u);
   EXPECT_EQ(snmp[0].password, "public");
   EXPECT_EQ(snmp[0].label.find("\"public\""), std::string::npos);  // the label never holds it
+}
+
+TEST(LoginPlan, AKnownWebLoginFormIsPostedInsteadOfBasic) {
+  auto l = list();
+  auto forms = scanner::HttpLoginForms::parse(
+      R"({"id": "openwrt-luci", "vendor": "OpenWrt", "rule": "openwrt-luci", "method": "POST", )"
+      R"("path": "/cgi-bin/luci/", "content_type": "application/x-www-form-urlencoded", )"
+      R"("body": "luci_username={username}&luci_password={password}", )"
+      R"("success": {"status": 302, "set_cookie": "sysauth_http"}, "failure": {"status": 403}, )"
+      R"("source": "test"})",
+      "http-login-forms.jsonl");
+  ASSERT_TRUE(forms) << forms.error().to_string();
+  core::Fingerprint fp;
+  fp.vendor = "OpenWrt";
+  fp.rule_id = "openwrt-luci";
+  auto http = credentials_for(l, fp, "http", 3, &*forms);
+  ASSERT_EQ(http.size(), 1u);
+  ASSERT_TRUE(http[0].form);
+  EXPECT_EQ(http[0].form->id, "openwrt-luci");
+  EXPECT_NE(http[0].label.find("via login form openwrt-luci (http-login-forms.jsonl:1)"),
+            std::string::npos)
+      << http[0].label;
+  // Another rule decided (the LuCI page was not what was seen), or no form list: HTTP Basic.
+  fp.rule_id = "openwrt-ssh";
+  EXPECT_FALSE(credentials_for(l, fp, "http", 3, &*forms)[0].form);
+  fp.rule_id = "openwrt-luci";
+  EXPECT_FALSE(credentials_for(l, fp, "http", 3)[0].form);
 }
 
 }  // namespace

@@ -192,7 +192,22 @@ class ZooScan : public ::testing::Test {
 TEST_F(ZooScan, AuthorisedScanMatchesTheTruthTable) {
   scan_and_compare(dir_->file("authorised.db"), "zoo.scope", "authorised");
   EXPECT_EQ(summary_["mode"], "authorised");
-  EXPECT_EQ(summary_["logins_accepted"], 3);  // camera, MikroTik telnet, SNMP public
+  EXPECT_EQ(summary_["logins_accepted"], 4);  // camera, OpenWrt LuCI, MikroTik telnet, SNMP
+  // The LuCI form: one POST of the default (root, empty password), accepted; the session it got
+  // is never used and nothing else is posted. The router whose owner set a password got the
+  // same single attempt, rejected, and has no finding (the truth table says so).
+  std::string luci = log("luci-default");
+  EXPECT_NE(luci.find("request POST /cgi-bin/luci/ user-agent=citywatch-scanner/"),
+            std::string::npos)
+      << luci;
+  EXPECT_NE(luci.find("login attempt user=root result=accepted"), std::string::npos) << luci;
+  EXPECT_EQ(luci.find("result=rejected"), std::string::npos);
+  EXPECT_EQ(luci.find("SESSION"), std::string::npos);
+  EXPECT_EQ(luci.find("WRITE"), std::string::npos);
+  std::string owned = log("luci-owned");
+  EXPECT_NE(owned.find("login attempt user=root result=rejected"), std::string::npos) << owned;
+  EXPECT_EQ(owned.find("result=accepted"), std::string::npos);
+  EXPECT_EQ(owned.find("WRITE"), std::string::npos);
   // Stopped at the first success: exactly one attempt on the MikroTik, and the right one.
   std::string mikrotik = log("telnet-mikrotik");
   EXPECT_NE(mikrotik.find("login attempt user=admin result=accepted"), std::string::npos);
@@ -214,6 +229,9 @@ TEST_F(ZooScan, AuthorisedScanMatchesTheTruthTable) {
   // The finding names the list entry and never the secret.
   auto findings = cw(dir_->file("authorised.db"), {"--format", "json", "findings"});
   EXPECT_NE(findings.out.find("list entry: mikrotik"), std::string::npos);
+  EXPECT_NE(findings.out.find("via login form openwrt-luci (http-login-forms.jsonl:"),
+            std::string::npos)
+      << findings.out;
   auto dump = testing::run({"sqlite3", dir_->file("authorised.db"), ".dump"});
   EXPECT_EQ(dump.out.find("YWRtaW46YWRtaW4"), std::string::npos);  // base64 admin:admin
   EXPECT_EQ(dump.out.find("admin:admin"), std::string::npos);
@@ -224,6 +242,7 @@ TEST_F(ZooScan, ObserveScopeNeverPresentsACredential) {
   ASSERT_GE(snmp_before, 0) << "snmpget failed (apt-get install snmp)";
   std::string camera_before = log("camera-http"), telnet_before = log("telnet-mikrotik");
   std::string mqtt_before = log("mosquitto-auth");
+  std::string luci_before = log("luci-default"), owned_before = log("luci-owned");
   scan_and_compare(dir_->file("observe.db"), "zoo-observe.scope", "observe");
   EXPECT_EQ(summary_["login_attempts"], 0);
   // snmpd counts every packet it gets: only our own two counter reads, no community probe.
@@ -233,6 +252,13 @@ TEST_F(ZooScan, ObserveScopeNeverPresentsACredential) {
   EXPECT_EQ(log("telnet-mikrotik").substr(telnet_before.size()).find("login attempt"),
             std::string::npos);
   EXPECT_EQ(log("mosquitto-auth").substr(mqtt_before.size()).find(", u'"), std::string::npos);
+  // The LuCI routers were probed (a GET) but no form was posted.
+  std::string luci = log("luci-default").substr(luci_before.size());
+  EXPECT_NE(luci.find("request GET / "), std::string::npos) << luci;
+  for (const std::string& l : {luci, log("luci-owned").substr(owned_before.size())}) {
+    EXPECT_EQ(l.find("POST"), std::string::npos) << l;
+    EXPECT_EQ(l.find("login attempt"), std::string::npos) << l;
+  }
 }
 
 TEST_F(ZooScan, SecondRunReportsNoChangeAndTheRunIsRecorded) {

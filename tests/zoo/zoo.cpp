@@ -2,8 +2,9 @@
 // and the benchmark. Real daemons from Debian where Debian has them (mosquitto with anonymous
 // access and with a password file, busybox telnetd running our fake login, snmpd answering
 // "public"), small responders written here for the rest (a D-Link camera web server with Basic
-// auth admin:admin, VLC's RTSP server, a Tomato router's MiniUPnPd SSDP, a Schneider Modbus PLC,
-// OpenSSH and dropbear banners, a CoAP node, a BACnet controller) and badly behaved servers
+// auth admin:admin, two OpenWrt routers' LuCI form logins (one still without a root password,
+// one whose owner set one), VLC's RTSP server, a Tomato router's MiniUPnPd SSDP, a Schneider Modbus
+// PLC, OpenSSH and dropbear banners, a CoAP node, a BACnet controller) and badly behaved servers
 // (one stalls mid-banner, one sends megabytes, one resets, one never speaks). Banners come from
 // real devices: the shared pcaps and Shadowserver samples (see tests/zoo/truth.json "source").
 //
@@ -130,6 +131,7 @@ int fake_login(int argc, char** argv) {
 
 enum class Kind {
   kHttpCamera,
+  kHttpLuci,  // banner: root's password ("" is OpenWrt's default)
   kRtspVlc,
   kSsdpTomato,
   kModbusSchneider,
@@ -184,6 +186,21 @@ std::string base64_decode(const std::string& in) {
     if (bits >= 8) {
       bits -= 8;
       out += static_cast<char>((acc >> bits) & 0xff);
+    }
+  }
+  return out;
+}
+
+std::string url_decode(const std::string& in) {
+  std::string out;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    if (in[i] == '+') {
+      out += ' ';
+    } else if (in[i] == '%' && i + 2 < in.size()) {
+      out += static_cast<char>(std::strtol(in.substr(i + 1, 2).c_str(), nullptr, 16));
+      i += 2;
+    } else {
+      out += in[i];
     }
   }
   return out;
@@ -387,6 +404,9 @@ class Responders {
       case Kind::kHttpCamera:
         http_camera(c, e);
         break;
+      case Kind::kHttpLuci:
+        http_luci(c, e);
+        break;
       case Kind::kRtspVlc:
         rtsp(c, e);
         break;
@@ -432,6 +452,82 @@ class Responders {
                        (ok ? "" : "WWW-Authenticate: Basic realm=\"DCS-930L\"\r\n") +
                        "Content-Length: " + std::to_string(body.size()) +
                        "\r\nConnection: close\r\n\r\n" + body;
+    c.close_after = true;
+    send(c, resp);
+  }
+
+  // OpenWrt's LuCI as its dispatcher answers (openwrt/luci modules/luci-base/ucode/
+  // dispatcher.uc): the login page with 403 and X-LuCI-Login-Required until the form
+  // luci_username/luci_password names root and its password, then the session cookie and a
+  // redirect. Logs user names only, every write, and any later use of a session.
+  void http_luci(Conn& c, const Endpoint& e) {
+    std::size_t end = c.rx.find("\r\n\r\n");
+    if (end == std::string::npos) return;
+    std::string head = c.rx.substr(0, end + 4);
+    std::size_t want = static_cast<std::size_t>(std::atol(header(head, "Content-Length").c_str()));
+    if (want > 4096) want = 4096;
+    if (c.rx.size() < end + 4 + want) return;
+    std::string body = c.rx.substr(end + 4, want);
+    c.rx.clear();
+    std::string method = head.substr(0, head.find(' '));
+    std::size_t path_at = head.find(' ') + 1;
+    std::string path = head.substr(path_at, head.find(' ', path_at) - path_at);
+    logs_.write(e.log,
+                "request " + method + " " + path + " user-agent=" + header(head, "User-Agent"));
+    if (header(head, "Cookie").find("sysauth") != std::string::npos) {
+      logs_.write(e.log, "SESSION used");  // the scanner must never come back with the cookie
+    }
+    bool ok = false;
+    if (method == "POST") {
+      if (path != "/cgi-bin/luci/" && path != "/cgi-bin/luci")
+        logs_.write(e.log, "WRITE post " + path);
+      std::string user, password;
+      bool has_user = false, has_password = false;
+      std::size_t pos = 0;
+      while (pos <= body.size()) {
+        std::size_t amp = body.find('&', pos);
+        if (amp == std::string::npos) amp = body.size();
+        std::string pair = body.substr(pos, amp - pos);
+        std::string name = pair.substr(0, pair.find('='));
+        std::string value =
+            pair.find('=') == std::string::npos ? "" : url_decode(pair.substr(pair.find('=') + 1));
+        if (name == "luci_username") {
+          user = value;
+          has_user = true;
+        } else if (name == "luci_password") {
+          password = value;
+          has_password = true;
+        } else if (!name.empty()) {
+          logs_.write(e.log, "WRITE field " + name);
+        }
+        pos = amp + 1;
+      }
+      if (has_user && has_password) {
+        ok = user == "root" && password == e.banner;
+        logs_.write(e.log,
+                    "login attempt user=" + user + " result=" + (ok ? "accepted" : "rejected"));
+      }
+    } else if (method != "GET" && method != "HEAD") {
+      logs_.write(e.log, "WRITE method " + method);
+    }
+    std::string resp;
+    if (ok) {
+      resp =
+          "HTTP/1.1 302 Found\r\nSet-Cookie: sysauth_http=5f0c1e2d3a4b59687786a5b4c3d2e1f0; "
+          "path=/cgi-bin/luci/; SameSite=strict; HttpOnly\r\nLocation: /cgi-bin/luci/\r\n"
+          "Content-Length: 0\r\nConnection: close\r\n\r\n";
+    } else {
+      std::string page =
+          "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>OpenWrt - "
+          "LuCI</title></head><body><form method=\"post\"><h2>Authorization Required</h2>"
+          "<input name=\"luci_username\" value=\"root\"><input type=\"password\" "
+          "name=\"luci_password\"><button>Login</button></form></body></html>\n";
+      resp =
+          "HTTP/1.1 403 Forbidden\r\nX-LuCI-Login-Required: yes\r\nContent-Type: text/html; "
+          "charset=UTF-8\r\nContent-Length: " +
+          std::to_string(page.size()) + "\r\nConnection: close\r\n\r\n" +
+          (method == "HEAD" ? "" : page);
+    }
     c.close_after = true;
     send(c, resp);
   }
@@ -652,6 +748,8 @@ int run_zoo(int argc, char** argv) {
   const std::string net = "127.77.0.";
   std::vector<Endpoint> eps = {
       {Kind::kHttpCamera, net + "10", 80, false, "", "camera-http"},
+      {Kind::kHttpLuci, net + "18", 80, false, "", "luci-default"},
+      {Kind::kHttpLuci, net + "19", 80, false, "Zoo-owner-set-3b7e", "luci-owned"},
       {Kind::kRtspVlc, net + "11", 554, false, "", "rtsp-vlc"},
       {Kind::kSsdpTomato, net + "12", 1900, true, "", "ssdp-tomato"},
       {Kind::kModbusSchneider, net + "13", 502, false, "", "modbus-schneider"},
