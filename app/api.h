@@ -36,6 +36,7 @@ class Scheduler;
 class JobRegistry;
 class StorePool;
 class HealthMonitor;
+class WebAssets;
 
 struct ApiResponse {
   int status = 200;
@@ -85,6 +86,7 @@ struct ApiServices {
   AggregateCache* cache = nullptr;
   LoginThrottle* logins = nullptr;
   HealthMonitor* health = nullptr;
+  const WebAssets* web = nullptr;  // the dashboard's files; null: API only
 };
 
 struct ApiRequest {

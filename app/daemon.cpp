@@ -21,6 +21,7 @@
 #include "app/scheduler.h"
 #include "app/secrets.h"
 #include "app/store_pool.h"
+#include "app/web_assets.h"
 #include "db/jobs.h"
 #include "db/queries.h"
 
@@ -225,6 +226,14 @@ core::Result<int> run_daemon(const Context& context, const ServeOptions& options
                        &registry, &clock,
                        &cache,    &logins,
                        &health};
+  const WebAssets web = WebAssets::load(web_dir(first));
+  if (!web.missing().empty()) {
+    log->warn(
+        "web_assets_missing dir={} first={} count={} note=the dashboard answers 503 until "
+        "`npm ci` has run in web/ (deploy/install-deps.sh does it)",
+        web.root(), web.missing().front(), web.missing().size());
+  }
+  services.web = &web;
   Router router;
   add_api_routes(router);
   HttpServer http(router, services);

@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages citywatch needs. Usage: deploy/install-deps.sh [build|test|ci]
 #   build: compiler, CMake and the libraries (enough to build and run citywatch)
-#   test:  build + what the tests start for real (nmap, sqlite3, python3)
+#   test:  build + what the tests start for real (nmap, sqlite3, python3, and Debian's chromium
+#          for the dashboard's browser tests)
 #   ci:    test + clang for the fuzz targets
-# Runs apt only when something is missing; uses sudo when not root.
+# Runs apt only when something is missing; uses sudo when not root. Then installs the
+# dashboard's JavaScript libraries, pinned in web/package-lock.json, with `npm ci` (again only
+# when the lock file changed since the last install); no browser is downloaded.
 set -euo pipefail
 
 build_pkgs=(g++ cmake make pkg-config libpcap-dev libcurl4-openssl-dev libmaxminddb-dev
   libsqlite3-dev libspdlog-dev libsimdjson-dev nlohmann-json3-dev libcli11-dev
   libtomlplusplus-dev libcpp-httplib-dev libsodium-dev libexpat1-dev zlib1g-dev libssl-dev
   libgtest-dev libgmock-dev)
-test_pkgs=(nmap sqlite3 python3)
+test_pkgs=(nmap sqlite3 python3 chromium)
 ci_pkgs=(clang-14 libclang-rt-14-dev)
 
 want=("${build_pkgs[@]}")
@@ -25,7 +28,24 @@ missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+# Node.js and npm for the dashboard's libraries: Debian's, unless a node is already there
+# (another packaging of Node.js may own the same files).
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then missing+=(nodejs npm); fi
+
+npm_ci() {
+  local web stamp
+  web="$(cd "$(dirname "$0")/.." && pwd)/web"
+  stamp="$web/node_modules/.citywatch-lock"
+  if [ -f "$stamp" ] && cmp -s "$web/package-lock.json" "$stamp"; then return 0; fi
+  echo "installing the dashboard's libraries (npm ci in web/)" >&2
+  (cd "$web" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  cp "$web/package-lock.json" "$stamp"
+}
+
+if [ ${#missing[@]} -eq 0 ]; then
+  npm_ci
+  exit 0
+fi
 
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
@@ -36,3 +56,4 @@ echo "installing: ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+npm_ci
