@@ -123,6 +123,9 @@ struct Route {
   std::string summary;  // one line, for the route index
   bool needs_db = true;
   bool upload = false;  // the body is streamed to a spool file, up to max_upload_bytes
+  // With server.screen_public, a caller without a token is served as the `screen` role (the
+  // City Hall screen and open data: aggregates only). Only for routes screen may call.
+  bool screen_public = false;
 };
 
 class Router {
@@ -134,6 +137,8 @@ class Router {
     std::string allow;  // set when the path exists for other methods (405)
   };
   Match match(std::string_view method, std::string_view path) const;
+  // Marks the routes with this pattern that the screen role may call as screen_public.
+  void set_screen_public(std::string_view pattern);
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
@@ -155,6 +160,9 @@ void add_ops_routes(Router& router);
 void add_admin_routes(Router& router);
 void add_health_routes(Router& router);
 void add_index_route(Router& router);
+// The City Hall screen's aggregate routes and the open-data exports; call after the others (it
+// marks their aggregate routes as public-when-configured).
+void add_screen_routes(Router& router);
 
 // Small helpers shared by the resource files.
 std::string iso_time(core::UnixSeconds t);

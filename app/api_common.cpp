@@ -136,6 +136,15 @@ core::Result<void> ApiRequest::audit_now(std::string action, std::string object,
 
 void Router::add(Route route) { routes_.push_back(std::move(route)); }
 
+void Router::set_screen_public(std::string_view pattern) {
+  for (Route& r : routes_) {
+    if (r.pattern == pattern &&
+        std::find(r.roles.begin(), r.roles.end(), Role::kScreen) != r.roles.end()) {
+      r.screen_public = true;
+    }
+  }
+}
+
 Router::Match Router::match(std::string_view method, std::string_view path) const {
   auto segments = [](std::string_view p) {
     std::vector<std::string_view> out;
@@ -215,6 +224,7 @@ void add_api_routes(Router& router) {
   add_stats_routes(router);
   add_ops_routes(router);
   add_admin_routes(router);
+  add_screen_routes(router);
   add_index_route(router);
 }
 

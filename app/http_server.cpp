@@ -130,6 +130,13 @@ struct HttpServer::Impl {
         token = c;
         via_cookie = true;
       }
+      if (token.empty() && route.screen_public && req.config->server.screen_public) {
+        req.principal = Principal{0, "public", Role::kScreen, std::nullopt, 0, "public"};
+        if (route.needs_db) {
+          if (auto failed = ensure_store()) return failed;
+        }
+        return std::nullopt;
+      }
       if (token.empty()) {
         ApiResponse r = error_response(401, "unauthorized",
                                        "send Authorization: Bearer <token> (citywatch tokens "

@@ -23,7 +23,7 @@ export function lineChart(container, { dates, series, height = 240, title, big =
       width: Math.max(280, container.clientWidth || 600),
       height,
       scales: { x: { time: true } },
-      axes: [{ ...axis }, { ...axis, size: big ? 70 : 50 }],
+      axes: [{ ...axis, size: big ? 80 : 50 }, { ...axis, size: big ? 70 : 50 }],
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
       series: [{ value: (u, v) => (v == null ? '–' : day(new Date(v * 1000).toISOString())) }].concat(series.map((s) => ({

@@ -31,8 +31,9 @@ export function clear(node) {
 
 const numberFormat = new Intl.NumberFormat('en-GB');
 // A count; null means "hidden because small" on aggregate views.
-export function num(n, hiddenBelow) {
-  if (n === null || n === undefined) return hiddenBelow ? `fewer than ${hiddenBelow}` : '–';
+export function num(n, hiddenBelow, short = false) {
+  if (n === null && hiddenBelow) return short ? `< ${hiddenBelow}` : `fewer than ${hiddenBelow}`;
+  if (n === null || n === undefined) return '–';
   return numberFormat.format(n);
 }
 
