@@ -81,6 +81,21 @@ test('the overview shows the numbers the API gives', async () => {
   await page.context().close();
 });
 
+test('the overview updates by itself when new data is imported', async () => {
+  const page = await newPage();
+  await page.addInitScript(() => localStorage.setItem('citywatch.poll_ms', '500'));
+  await login(page, 'ciso');
+  await page.locator('#tile-devices .tile-value').waitFor();
+  // The first poll has seen the data as it was; only then does new data arrive.
+  await page.waitForResponse((r) => r.url().endsWith('/api/v1/stats/summary'));
+  const imported = world.importNmap();
+  assert.equal(imported.status, 0, imported.stderr);
+  const after = (await world.api('/api/v1/stats/summary', admin)).body;
+  await page.getByText('New data arrived').waitFor();
+  assert.equal(await page.locator('#tile-devices .tile-value').textContent(), after.devices.toLocaleString('en-GB'));
+  await page.context().close();
+});
+
 test('a device page shows its fingerprint, services and evidence', async () => {
   const page = await newPage();
   await login(page, 'ciso');

@@ -10,7 +10,8 @@ import * as jobs from './jobs.js';
 import * as partners from './partners.js';
 
 const VIEWS = { overview, findings, device, jobs, partners };
-const POLL_MS = 15000;
+// How often the dashboard looks for new data; a test may shorten it (localStorage).
+const POLL_MS = Math.max(500, Number(localStorage.getItem('citywatch.poll_ms')) || 15000);
 
 const $ = (id) => document.getElementById(id);
 let current = null;  // {name, handle}
@@ -115,8 +116,14 @@ async function route() {
 // Live updates: a cheap poll of the cached summary; when it changes the view refreshes itself.
 async function poll() {
   try {
-    const s = await api.get('/api/v1/stats/summary');
-    const stamp = JSON.stringify({ ...s, generated_at: null });
+    // New data is a new import (files, feeds, captures all come in as imports) or changed
+    // counts (a sweep, an exemption made elsewhere).
+    const [s, imports] = await Promise.all([
+      api.get('/api/v1/stats/summary'),
+      api.get('/api/v1/imports', { limit: 1 }).catch(() => ({ items: [] })),
+    ]);
+    const newest = imports.items && imports.items[0];
+    const stamp = JSON.stringify({ ...s, generated_at: null, import: newest ? [newest.id, newest.status] : null });
     if (lastStamp !== null && stamp !== lastStamp && current && current.handle && current.handle.refresh) {
       await current.handle.refresh();
       status('New data arrived; this view is up to date.');
