@@ -94,22 +94,27 @@ std::string web_dir(const Config& config) {
   return CITYWATCH_INSTALL_WEB_DIR;
 }
 
-WebAssets WebAssets::load(const std::string& root) {
+WebAssets WebAssets::load(const std::string& root, const std::vector<Extra>& extras) {
   WebAssets assets;
   assets.root_ = root;
-  for (const Asset& a : kAssets) {
+  auto add = [&assets](std::string_view url, const std::filesystem::path& path,
+                       std::string_view type, bool vendor, const std::string& name) {
     File f;
-    f.content_type = std::string(a.type);
-    f.html = a.type == kHtml;
-    f.present = read_file(std::filesystem::path(root) / a.file, f.body);
+    f.content_type = std::string(type);
+    f.html = type == kHtml;
+    f.present = read_file(path, f.body);
     if (!f.present) {
       f.body.clear();
-      assets.missing_.emplace_back(a.file);
+      assets.missing_.push_back(name);
     }
     f.etag = fnv1a_etag(f.body);
-    f.cache_control = a.vendor ? "public, max-age=86400" : "no-cache";
-    assets.files_.emplace(std::string(a.url), std::move(f));
+    f.cache_control = vendor ? "public, max-age=86400" : "no-cache";
+    assets.files_.insert_or_assign(std::string(url), std::move(f));
+  };
+  for (const Asset& a : kAssets) {
+    add(a.url, std::filesystem::path(root) / a.file, a.type, a.vendor, std::string(a.file));
   }
+  for (const Extra& e : extras) add(e.url, e.path, e.content_type, false, e.path);
   return assets;
 }
 

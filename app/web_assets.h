@@ -27,7 +27,12 @@ class WebAssets {
  public:
   // Reads every listed file under root. A missing file is not an error: it is reported by
   // missing() and answers 503 with a hint (npm ci), so the API keeps working without it.
-  static WebAssets load(const std::string& root);
+  // extras: more files served as they are, by URL, from anywhere (the configured district
+  // GeoJSON at /assets/geo/districts.geojson); same rules, fixed at start.
+  struct Extra {
+    std::string url, path, content_type;
+  };
+  static WebAssets load(const std::string& root, const std::vector<Extra>& extras = {});
 
   // The answer for a GET or HEAD of path, or nullopt when path is not one of the assets.
   // if_none_match is the request's If-None-Match header (empty when absent).

@@ -83,6 +83,18 @@ TEST_F(WebAssetsTest, AMissingFileSaysHowToInstallIt) {
   EXPECT_FALSE(assets_.missing().empty());
 }
 
+TEST(WebAssets, ExtraFilesAreServedByTheirURL) {
+  testing::TempDir dir;
+  testing::write_file(dir.file("wijken.geojson"), R"({"type":"FeatureCollection","features":[]})");
+  auto assets = WebAssets::load(dir.path(), {{"/assets/geo/districts.geojson",
+                                              dir.file("wijken.geojson"), "application/geo+json"}});
+  auto r = assets.serve("/assets/geo/districts.geojson", "");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_EQ(r->content_type, "application/geo+json");
+  EXPECT_FALSE(assets.serve("/assets/geo/wijken.geojson", ""));
+}
+
 TEST(WebDir, TheConfiguredDirectoryWins) {
   Config c;
   c.server.web_dir = "/srv/citywatch-web";

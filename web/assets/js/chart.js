@@ -33,7 +33,7 @@ export function lineChart(container, { dates, series, height = 240, title, big =
         dash: s.dash,
         fill: s.fill,
         points: { show: dates.length < 40 },
-        value: (u, v) => (v == null ? 'hidden' : num(v)),
+        value: (u, v) => (v == null ? '–' : num(v)),
       }))),
     };
     // eslint-disable-next-line no-undef
