@@ -326,11 +326,18 @@ CREATE INDEX devices_by_first_seen ON devices (first_seen);
 CREATE VIEW partner_visible_ips AS SELECT NULL AS partner_id, NULL AS ip WHERE 0;
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{{
+// Which findings each partner may see: those in its own batches. Empty until batches exist (the
+// notify work replaces it with a view over batch items), so partners see no finding yet.
+constexpr std::string_view kV5 = R"sql(
+CREATE VIEW partner_visible_findings AS SELECT NULL AS partner_id, NULL AS finding_id WHERE 0;
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "devices, services, observations, imports", kV1},
     {2, "fingerprints, findings, exemptions, vulnerability database", kV2},
     {3, "device locations", kV3},
     {4, "daemon: jobs, users, tokens, audit log, daily counts, partner view", kV4},
+    {5, "partner view of findings", kV5},
 }};
 
 }  // namespace
