@@ -16,6 +16,7 @@
 #include "app/metrics.h"
 #include "core/json_writer.h"
 #include "core/text.h"
+#include "risk/exposure.h"
 
 namespace citywatch::app {
 namespace {
@@ -169,6 +170,29 @@ void Alerter::raise(Alert alert) {
     queue_.push_back(std::move(alert));
   }
   wake_.notify_one();
+}
+
+std::optional<CriticalFinding> critical_of(const core::Finding& f) {
+  CriticalFinding c;
+  c.device = f.ip.to_string();
+  c.detail = f.sentence;
+  for (const auto& cve : f.cves) {
+    c.cves.push_back(cve.id);
+    c.kev = c.kev || cve.kev;
+  }
+  if (f.kind == core::FindingKind::kVulnerable && c.kev) {
+    c.kind = "kev_cve";
+  } else if (f.kind == core::FindingKind::kInfected) {
+    c.kind = "infected";
+  } else if (f.kind == core::FindingKind::kExposedService) {
+    // The exposure table names each class by its code, so the code classifies itself.
+    auto cls = risk::classify_exposure(f.code, 0, f.transport);
+    if (!cls || cls->group != "industrial control") return std::nullopt;
+    c.kind = "exposed_ics";
+  } else {
+    return std::nullopt;
+  }
+  return c;
 }
 
 void Alerter::critical_finding(const CriticalFinding& f, core::UnixSeconds now) {

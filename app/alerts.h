@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/finding.h"
 #include "core/result.h"
 #include "core/time.h"
 #include "net/http_client.h"
@@ -43,6 +44,10 @@ struct CriticalFinding {
   std::string detail;
   std::optional<std::int64_t> finding_id;
 };
+
+// The findings the SOC hears about at once: a CVE in CISA's KEV catalogue, an industrial
+// controller reachable from the internet, an infected device. Anything else: nullopt.
+std::optional<CriticalFinding> critical_of(const core::Finding& finding);
 
 struct AlertOptions {
   std::string syslog_url;  // udp://host:port or tcp://host:port; empty: off

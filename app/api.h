@@ -24,6 +24,7 @@
 #include "core/json_writer.h"
 #include "core/result.h"
 #include "core/time.h"
+#include "db/finding_store.h"
 #include "db/queries.h"
 #include "db/store.h"
 
@@ -74,8 +75,15 @@ class LoginThrottle {
   std::map<std::string, std::vector<core::UnixSeconds>> failures_;
 };
 
+// A district of the city as the geo setup names it (the district file).
+struct DistrictName {
+  std::string code, name;
+};
+
 struct ApiServices {
   std::function<std::shared_ptr<const Config>()> config;
+  // The districts of the configuration in force (for /api/v1/districts).
+  std::function<std::shared_ptr<const std::vector<DistrictName>>()> districts;
   std::function<std::shared_ptr<Alerter>()> alerter;
   StorePool* stores = nullptr;
   AuditLog* audit = nullptr;
@@ -155,6 +163,7 @@ std::vector<Role> everyone();           // any authenticated user
 void add_api_routes(Router& router);
 void add_session_routes(Router& router);
 void add_device_routes(Router& router);
+void add_finding_routes(Router& router);
 void add_stats_routes(Router& router);
 void add_ops_routes(Router& router);
 void add_admin_routes(Router& router);
@@ -169,5 +178,14 @@ std::string iso_time(core::UnixSeconds t);
 void field_time(core::JsonWriter& w, std::string_view key, std::optional<core::UnixSeconds> t);
 // {"items": [...], "next_cursor": "..."|null}: items_json is the array text.
 std::string page_body(const std::string& items_json, const std::optional<std::string>& next);
+// Device-level reads are refused (503) while the audit log cannot be written.
+std::optional<ApiResponse> refuse_without_audit(ApiRequest& req);
+// The filters a listing was called with and how many rows it returned, for its audit entry.
+std::string query_detail(const ApiRequest& req, std::size_t returned);
+void write_observation(core::JsonWriter& w, const db::ObservationRecord& o);
+// The device's score with its explanation, and where it is.
+void write_device_risk(core::JsonWriter& w, const db::DeviceRecord& d);
+void write_finding(core::JsonWriter& w, const db::StoredFinding& f);
+void write_finding_event(core::JsonWriter& w, const db::FindingEvent& e);
 
 }  // namespace citywatch::app

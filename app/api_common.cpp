@@ -217,10 +217,28 @@ std::string page_body(const std::string& items_json, const std::optional<std::st
   return w.take();
 }
 
+std::optional<ApiResponse> refuse_without_audit(ApiRequest& req) {
+  if (req.services->audit->healthy()) return std::nullopt;
+  return error_response(503, "unavailable",
+                        "the audit log cannot be written, so device data is not served; see "
+                        "/readyz");
+}
+
+std::string query_detail(const ApiRequest& req, std::size_t returned) {
+  core::JsonWriter w;
+  w.begin_object();
+  for (const auto& [k, v] : req.query) {
+    if (k != "cursor") w.field(k, v);
+  }
+  w.field("returned", static_cast<std::int64_t>(returned)).end_object();
+  return w.take();
+}
+
 void add_api_routes(Router& router) {
   add_health_routes(router);
   add_session_routes(router);
   add_device_routes(router);
+  add_finding_routes(router);
   add_stats_routes(router);
   add_ops_routes(router);
   add_admin_routes(router);

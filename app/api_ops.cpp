@@ -108,9 +108,11 @@ ApiResponse upload_import(ApiRequest& req) {
   if (ec) return error_response(503, "unavailable", "cannot keep the upload: " + ec.message());
 
   auto alerter = req.services->alerter ? req.services->alerter() : nullptr;
-  ImportPipeline pipeline(*req.store, *req.config, *req.services->clock,
-                          make_import_hooks(*req.config, alerter.get()));
-  auto outcome = pipeline.run({*kind, named.string(), "upload:" + name, report_type->value_or("")});
+  auto pipeline =
+      ImportPipeline::open(*req.config, *req.store, *req.services->clock, alerter.get());
+  if (!pipeline) return error_from(pipeline.error());
+  auto outcome =
+      pipeline->run({*kind, named.string(), "upload:" + name, report_type->value_or("")});
   if (!outcome) return error_from(outcome.error());
   core::JsonWriter w;
   w.begin_object()
@@ -128,6 +130,22 @@ ApiResponse upload_import(ApiRequest& req) {
   w.key("notes").begin_array();
   for (const auto& note : outcome->notes) w.value(note);
   w.end_array();
+  w.key("located").begin_object();
+  for (auto v :
+       {core::InCity::kYes, core::InCity::kPossibly, core::InCity::kNo, core::InCity::kUnknown}) {
+    w.field(core::to_string(v), static_cast<std::int64_t>(outcome->located_in(v)));
+  }
+  w.end_object();
+  const AssessCounts& risk = outcome->risk;
+  w.key("findings")
+      .begin_object()
+      .field("fingerprinted", static_cast<std::int64_t>(risk.fingerprinted))
+      .field("new", static_cast<std::int64_t>(risk.opened))
+      .field("seen_again", static_cast<std::int64_t>(risk.refreshed))
+      .field("reopened", static_cast<std::int64_t>(risk.reopened))
+      .field("fixed", static_cast<std::int64_t>(risk.fixed))
+      .field("devices_scored", static_cast<std::int64_t>(risk.devices_scored))
+      .end_object();
   w.key("error");
   outcome->fatal ? w.value(outcome->fatal->message) : w.null();
   w.end_object();

@@ -28,8 +28,8 @@ void add_example(CLI::App* cmd, const std::string& example) {
 }
 
 CLI::App* Commands::add(const std::string& name, const std::string& description,
-                        const std::string& example, CommandFn run) {
-  CLI::App* cmd = root_.add_subcommand(name, description);
+                        const std::string& example, CommandFn run, CLI::App* parent) {
+  CLI::App* cmd = (parent ? *parent : root_).add_subcommand(name, description);
   add_example(cmd, example);
   commands_.push_back({cmd, std::move(run)});
   return cmd;
@@ -73,6 +73,12 @@ int run(int argc, char** argv) {
   register_init_command(commands);
   register_import_command(commands);
   register_list_commands(commands);
+  register_findings_command(commands);
+  register_vulndb_command(commands);
+  register_rules_command(commands);
+  register_locate_command(commands);
+  register_geodb_command(commands);
+  register_capture_command(commands);
   register_serve_command(commands);
   register_tokens_command(commands);
   register_users_command(commands);

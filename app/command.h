@@ -39,9 +39,10 @@ struct Command {
 class Commands {
  public:
   explicit Commands(CLI::App& root) : root_(root) {}
-  // Adds a subcommand with its description and an example line for --help.
+  // Adds a subcommand with its description and an example line for --help; under parent
+  // (e.g. `geodb fetch`) when given.
   CLI::App* add(const std::string& name, const std::string& description, const std::string& example,
-                CommandFn run);
+                CommandFn run, CLI::App* parent = nullptr);
   CLI::App& root() { return root_; }
   // Sets the run function later, for commands whose subcommands are made after add().
   void set_run(CLI::App* cmd, CommandFn run);
@@ -59,6 +60,12 @@ void add_example(CLI::App* cmd, const std::string& example);
 void register_init_command(Commands& commands);
 void register_import_command(Commands& commands);
 void register_list_commands(Commands& commands);
+void register_findings_command(Commands& commands);
+void register_vulndb_command(Commands& commands);
+void register_rules_command(Commands& commands);
+void register_locate_command(Commands& commands);
+void register_geodb_command(Commands& commands);
+void register_capture_command(Commands& commands);
 void register_serve_command(Commands& commands);
 void register_tokens_command(Commands& commands);
 void register_users_command(Commands& commands);

@@ -5,10 +5,14 @@
 #include <toml++/toml.h>
 
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
+#include <string_view>
+#include <vector>
 
+#include "app/data_dir.h"
 #include "app/schedule.h"
 #include "core/ip_address.h"
 
@@ -54,17 +58,21 @@ class Section {
     return core::ok();
   }
 
+  // A path relative to the config file's directory; a key not given keeps its default as is.
   core::Result<void> file_path(std::string_view key, std::string& out) const {
+    if (!get(key)) return core::ok();
     CITYWATCH_TRY(str(key, out));
-    out = resolve(base_, out);
+    out = resolved(out);
     return core::ok();
   }
+  std::string resolved(const std::string& value) const { return resolve(base_, value); }
 
   core::Result<void> integer(std::string_view key, std::int64_t& out, std::int64_t min,
                              std::int64_t max) const {
     const toml::node* node = get(key);
     if (!node) return core::ok();
-    auto value = node->value<std::int64_t>();
+    // value_exact: value<> would take 5000.0 and casts huge floats to an integer unchecked.
+    auto value = node->value_exact<std::int64_t>();
     if (!value || *value < min || *value > max) {
       return error(*node, full(key) + " must be an integer from " + std::to_string(min) + " to " +
                               std::to_string(max));
@@ -90,17 +98,34 @@ class Section {
     return core::ok();
   }
 
+  // A list of strings; a single string counts as a list of one.
   core::Result<void> strings(std::string_view key, std::vector<std::string>& out) const {
     const toml::node* node = get(key);
     if (!node) return core::ok();
+    if (auto single = node->value<std::string>()) {
+      out = {*single};
+      return core::ok();
+    }
     const toml::array* arr = node->as_array();
-    if (!arr) return error(*node, full(key) + " must be an array of strings");
+    if (!arr) return error(*node, full(key) + " must be a list of strings");
     out.clear();
     for (const auto& item : *arr) {
       auto value = item.value<std::string>();
-      if (!value) return error(item, full(key) + " must be an array of strings");
+      if (!value) return error(item, full(key) + " must be a list of strings");
       out.push_back(*value);
     }
+    return core::ok();
+  }
+
+  core::Result<void> number(std::string_view key, double& out, double min, double max) const {
+    const toml::node* node = get(key);
+    if (!node) return core::ok();
+    auto value = node->value<double>();
+    if (!value || !(*value >= min && *value <= max)) {
+      return error(*node, full(key) + " must be a number from " + std::to_string(min) + " to " +
+                              std::to_string(max));
+    }
+    out = *value;
     return core::ok();
   }
 
@@ -149,6 +174,161 @@ core::Result<const toml::table*> sub_table(const std::string& file, const toml::
   return node->as_table();
 }
 
+// [geo]: every path relative to the config file; an empty string switches a file off.
+core::Result<void> load_geo(const Section& geo, enrich::GeoConfig& out) {
+  if (!geo.present()) return core::ok();
+  CITYWATCH_TRY(
+      geo.keys({"boundary", "districts", "district_code_property", "district_name_property",
+                "city_mmdb", "city_mmdb_layout", "asn_mmdb", "asn_csv", "prefix_map",
+                "municipal_ranges", "assumed_accuracy_km", "max_db_age_days"}));
+  CITYWATCH_TRY(geo.file_path("boundary", out.boundary_file));
+  CITYWATCH_TRY(geo.file_path("districts", out.district_file));
+  CITYWATCH_TRY(geo.file_path("asn_mmdb", out.asn_mmdb));
+  CITYWATCH_TRY(geo.file_path("asn_csv", out.asn_csv));
+  CITYWATCH_TRY(geo.file_path("prefix_map", out.prefix_map));
+  if (out.boundary_file.empty()) {
+    return geo.error(*geo.get("boundary"),
+                     "geo.boundary cannot be empty: the city needs an outline");
+  }
+  CITYWATCH_TRY(geo.str("district_code_property", out.district_code_property));
+  CITYWATCH_TRY(geo.str("district_name_property", out.district_name_property));
+
+  std::vector<std::string> dbs = out.city_mmdb;
+  CITYWATCH_TRY(geo.strings("city_mmdb", dbs));
+  out.city_mmdb.clear();
+  for (const auto& db : dbs) {
+    if (db.empty()) continue;
+    out.city_mmdb.push_back(geo.resolved(db));
+  }
+  if (const toml::node* node = geo.get("city_mmdb_layout")) {
+    auto text = node->value<std::string>();
+    auto layout = text ? enrich::parse_mmdb_layout(*text) : std::nullopt;
+    if (!layout || *layout == enrich::MmdbLayout::kAsn) {
+      return geo.error(*node, "city_mmdb_layout must be auto, geoip2 or flat");
+    }
+    out.city_mmdb_layout = *layout;
+  }
+  if (const toml::node* node = geo.get("municipal_ranges")) {
+    std::vector<std::string> ranges;
+    CITYWATCH_TRY(geo.strings("municipal_ranges", ranges));
+    out.municipal_ranges.clear();
+    for (const auto& text : ranges) {
+      auto prefix = core::Prefix::parse(text);
+      if (!prefix) {
+        return geo.error(
+            *node, "municipal_ranges: '" + text + "' is not a CIDR prefix (e.g. 192.0.2.0/24)");
+      }
+      out.municipal_ranges.push_back(*prefix);
+    }
+  }
+  CITYWATCH_TRY(geo.number("assumed_accuracy_km", out.assumed_accuracy_km, 0, 1000));
+  auto age = static_cast<std::int64_t>(out.max_db_age_days);
+  CITYWATCH_TRY(geo.integer("max_db_age_days", age, 1, 3650));
+  out.max_db_age_days = static_cast<int>(age);
+  return core::ok();
+}
+
+// toml++ 3.3 (Debian 12) reaches __builtin_unreachable, undefined behaviour, when it asks whether
+// certain non-ASCII characters are whitespace (marzer/tomlplusplus#190 and #295, fixed upstream
+// after 3.3). It asks outside strings and comments, where TOML allows no non-ASCII anyway, and
+// for the character after a backslash in a basic string. Such text is refused before toml++ sees
+// it, so a config file cannot crash or confuse the parser; comments and string values may still
+// hold any UTF-8.
+core::Result<void> check_toml_safe(std::string_view text, const std::string& path) {
+  enum class State { kBare, kComment, kBasic, kLiteral, kMultiBasic, kMultiLiteral };
+  auto non_ascii = [](char c) { return static_cast<unsigned char>(c) >= 0x80; };
+  auto refuse = [&path](std::size_t line, std::string message) {
+    return core::fail(core::ErrorCode::kConfig, std::move(message),
+                      path + ":" + std::to_string(line));
+  };
+  // A closing """ or ''' may have one or two quotes of the string's content before it; returns
+  // the end of the run, or i when there is no closing delimiter at i.
+  auto closing_run = [&text](std::size_t i, char quote) {
+    std::size_t end = i;
+    while (end < text.size() && text[end] == quote && end - i < 5) {
+      ++end;
+    }
+    return end - i >= 3 ? end : i;
+  };
+  State state = State::kBare;
+  // Last character outside strings and comments, blanks aside. toml++ reads a bare value on
+  // through a quote ("0x"...), so a quote opens a string only where TOML lets one start.
+  char previous = '\n';
+  std::size_t line = 1;
+  std::size_t i = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;  // toml++ skips a byte order mark
+  while (i < text.size()) {
+    const char c = text[i];
+    if (c == '\n') {
+      ++line;
+    }
+    switch (state) {
+      case State::kBare:
+        if (non_ascii(c)) {
+          return refuse(line, "non-ASCII character outside a quoted string or comment");
+        }
+        if (c == '#') {
+          state = State::kComment;
+        } else if ((c == '"' || c == '\'') &&
+                   std::string_view("=[,{.\n").find(previous) != std::string_view::npos) {
+          bool multi = text.substr(i, 3) == std::string(3, c);
+          state = c == '"' ? (multi ? State::kMultiBasic : State::kBasic)
+                           : (multi ? State::kMultiLiteral : State::kLiteral);
+          i += multi ? 3 : 1;
+          continue;
+        } else if (c != ' ' && c != '\t') {
+          previous = c;
+        }
+        break;
+      case State::kComment:
+        if (c == '\n') {
+          state = State::kBare;
+          previous = c;
+        }
+        break;
+      case State::kBasic:
+      case State::kLiteral:
+        if (c == '\n' || c == (state == State::kBasic ? '"' : '\'')) {
+          state = State::kBare;
+          previous = c;
+        }
+        break;
+      case State::kMultiBasic:
+      case State::kMultiLiteral:
+        if (std::size_t end = closing_run(i, state == State::kMultiBasic ? '"' : '\''); end > i) {
+          state = State::kBare;
+          previous = c;
+          i = end;
+          continue;
+        }
+        break;
+    }
+    if (c == '\\' && (state == State::kBasic || state == State::kMultiBasic)) {
+      // A line-ending backslash trims the whitespace and line breaks after it; toml++ then looks
+      // at the first character past them.
+      std::size_t next = i + 1;
+      if (state == State::kMultiBasic) {
+        while (next < text.size() && (text[next] == ' ' || text[next] == '\t' ||
+                                      text[next] == '\r' || text[next] == '\n')) {
+          line += text[next] == '\n' ? 1 : 0;
+          ++next;
+        }
+      }
+      if (next < text.size() && non_ascii(text[next])) {
+        return refuse(line, "non-ASCII character right after a backslash in a string");
+      }
+      if (next == i + 1) {
+        // An escaped character is skipped; the first one past a trimmed line break is not.
+        line += next < text.size() && text[next] == '\n' ? 1 : 0;
+        ++next;
+      }
+      i = next;
+      continue;
+    }
+    ++i;
+  }
+  return core::ok();
+}
+
 }  // namespace
 
 bool valid_job_name(std::string_view name) {
@@ -161,14 +341,38 @@ bool valid_job_name(std::string_view name) {
   return true;
 }
 
+enrich::GeoConfig default_geo_config() {
+  enrich::GeoConfig geo;
+  geo.city_name = "'s-Gravenhage";
+  geo.city_code = "GM0518";
+  geo.city_aliases = {"Den Haag", "The Hague", "s-Gravenhage"};
+  std::string dir = data_dir();
+  geo.boundary_file = dir + "/geo/gm0518_s-gravenhage_2023.geojson";
+  geo.district_file = dir + "/geo/gm0518_wijken_2023.geojson";
+  return geo;
+}
+
 core::Result<Config> load_config(const std::string& path) {
-  toml::parse_result parsed = toml::parse_file(path);
+  std::ifstream in(path, std::ios::binary);
+  std::string text;
+  char chunk[4096];
+  while (in.read(chunk, sizeof chunk), in.gcount() > 0) {
+    text.append(chunk, static_cast<std::size_t>(in.gcount()));
+  }
+  // A directory opens but fails on the first read (badbit); it must not pass as an empty file,
+  // which would be a valid config of defaults.
+  if (!in.is_open() || in.bad()) {
+    return core::fail(core::ErrorCode::kConfig,
+                      "cannot read the configuration file (check --config)", path);
+  }
+  return parse_config(text, path);
+}
+
+core::Result<Config> parse_config(std::string_view text, const std::string& path) {
+  CITYWATCH_TRY(check_toml_safe(text, path));
+  toml::parse_result parsed = toml::parse(text, path);
   if (!parsed) {
     const auto& err = parsed.error();
-    if (err.description().find("File could not be opened") != std::string_view::npos) {
-      return core::fail(core::ErrorCode::kConfig,
-                        "cannot read the configuration file (check --config)", path);
-    }
     return core::fail(core::ErrorCode::kConfig, std::string(err.description()),
                       where_of(path, err.source()));
   }
@@ -177,8 +381,9 @@ core::Result<Config> load_config(const std::string& path) {
   Config config;
   config.source_path = path;
   Section top(path, &root, "", base);
-  CITYWATCH_TRY(top.keys({"city", "database", "import", "server", "scheduler", "retention",
-                          "http_client", "feeds", "alerts", "health", "jobs"}));
+  CITYWATCH_TRY(
+      top.keys({"city", "database", "import", "geo", "risk", "capture", "server", "scheduler",
+                "retention", "http_client", "feeds", "alerts", "health", "jobs"}));
 
   auto section = [&](const toml::table& parent, std::string_view key,
                      const std::string& name) -> core::Result<Section> {
@@ -189,9 +394,18 @@ core::Result<Config> load_config(const std::string& path) {
 
   auto city = section(root, "city", "city");
   if (!city) return core::fail(city.error());
-  CITYWATCH_TRY(city->keys({"name", "code"}));
+  CITYWATCH_TRY(city->keys({"name", "code", "aliases"}));
   CITYWATCH_TRY(city->str("name", config.city_name));
   CITYWATCH_TRY(city->str("code", config.city_code));
+  // Another city's name without aliases must not inherit The Hague's.
+  if (city->get("name")) config.geo.city_aliases.clear();
+  CITYWATCH_TRY(city->strings("aliases", config.geo.city_aliases));
+  config.geo.city_name = config.city_name;
+  config.geo.city_code = config.city_code;
+
+  auto geo = section(root, "geo", "geo");
+  if (!geo) return core::fail(geo.error());
+  CITYWATCH_TRY(load_geo(*geo, config.geo));
 
   auto database = section(root, "database", "database");
   if (!database) return core::fail(database.error());
@@ -205,6 +419,22 @@ core::Result<Config> load_config(const std::string& path) {
   CITYWATCH_TRY(import->count("chunk_size", config.import_chunk_size, 1, 1000000));
   CITYWATCH_TRY(import->file_path("reject_dir", config.reject_dir));
   CITYWATCH_TRY(import->count("print_errors", config.print_errors, 0, 100000));
+
+  auto risk = section(root, "risk", "risk");
+  if (!risk) return core::fail(risk.error());
+  CITYWATCH_TRY(risk->keys({"data_dir", "gone_after_days"}));
+  CITYWATCH_TRY(risk->file_path("data_dir", config.data_dir));
+  CITYWATCH_TRY(risk->count("gone_after_days", config.gone_after_days, 1, 3650));
+
+  auto capture = section(root, "capture", "capture");
+  if (!capture) return core::fail(capture.error());
+  CITYWATCH_TRY(capture->keys(
+      {"credentials_file", "max_flows", "stream_bytes", "flow_idle_seconds", "flush_seconds"}));
+  CITYWATCH_TRY(capture->file_path("credentials_file", config.credentials_file));
+  CITYWATCH_TRY(capture->count("max_flows", config.capture_max_flows, 16, 16777216));
+  CITYWATCH_TRY(capture->count("stream_bytes", config.capture_stream_bytes, 256, 1048576));
+  CITYWATCH_TRY(capture->count("flow_idle_seconds", config.capture_flow_idle_seconds, 1, 86400));
+  CITYWATCH_TRY(capture->count("flush_seconds", config.capture_flush_seconds, 1, 86400));
 
   auto server = section(root, "server", "server");
   if (!server) return core::fail(server.error());

@@ -7,9 +7,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/result.h"
+#include "enrich/geolocator.h"
 
 namespace citywatch::app {
 
@@ -100,14 +102,31 @@ struct ConfiguredJob {
   bool enabled = true;
 };
 
+// The bundled The Hague setup: the CBS 2023 boundary and wijken from data/geo/, no database.
+enrich::GeoConfig default_geo_config();
+
 struct Config {
   std::string source_path;  // the file it was read from; empty for built-in defaults
   std::string city_name = "'s-Gravenhage";
   std::string city_code = "GM0518";
+  // [geo]; city name, code and aliases are copied in from [city] when the file is loaded.
+  enrich::GeoConfig geo = default_geo_config();
   std::string database_path = "citywatch.db";
   std::size_t import_chunk_size = 5000;  // observations per transaction
   std::string reject_dir;                // empty: "<database>.rejects" beside the database
   std::size_t print_errors = 10;         // bad records printed per file (all are counted)
+  // [risk] data_dir: where the rule and list files (fingerprints/, credentials/, vulns/) are;
+  // empty: the shipped data (app/data_dir.h).
+  std::string data_dir;
+  std::size_t gone_after_days = 30;  // `findings sweep`: active findings not seen for this long
+
+  // [capture]
+  std::string credentials_file;           // default-credential CSV; empty: credentials not matched
+  std::size_t capture_max_flows = 65536;  // TCP flows followed at once
+  std::size_t capture_stream_bytes = 4096;  // bytes kept per direction of a flow
+  std::size_t capture_flow_idle_seconds = 120;
+  std::size_t capture_flush_seconds = 60;  // live capture: write what was seen this often
+
   ServerConfig server;
   SchedulerConfig scheduler;
   RetentionConfig retention;
@@ -130,6 +149,11 @@ struct Config {
 // back to a default); so are wrong types, out-of-range values, schedules that do not parse and
 // networks that are not CIDR prefixes. kConfig with file:line.
 core::Result<Config> load_config(const std::string& path);
+
+// The same from text already in memory (what load_config does after reading the file; the fuzz
+// target calls it directly). name stands for the file in every error's where, and relative
+// paths in the text resolve against name's directory.
+core::Result<Config> parse_config(std::string_view text, const std::string& name);
 
 // Job names are identifiers: letters, digits, '-', '_' and '.', 1 to 64 of them.
 bool valid_job_name(std::string_view name);

@@ -131,8 +131,8 @@ core::Result<JobResult> run_shodan_fetch(JobContext& ctx) {
   options.api_key = *key;
   options.max_pages = static_cast<int>(cfg.max_pages);
   scanner::ShodanApi api(options, http, gate);
-  ImportPipeline pipeline(ctx.store, ctx.config, ctx.clock,
-                          make_import_hooks(ctx.config, ctx.alerter));
+  auto pipeline = ImportPipeline::open(ctx.config, ctx.store, ctx.clock, ctx.alerter);
+  if (!pipeline) return core::fail(pipeline.error());
   auto save = [&]() { return ctx.save_checkpoint(cp.dump()); };
 
   Totals totals;
@@ -179,9 +179,10 @@ core::Result<JobResult> run_shodan_fetch(JobContext& ctx) {
       cp["fetched"] = true;
       CITYWATCH_TRY(save());
     }
-    auto outcome = pipeline.run({scanner::FeedKind::kShodan, spool_file,
-                                 "shodan-api " + scanner::shodan_net_query(*prefix, cfg.query), ""},
-                                {{}, {}, ctx.stopping});
+    auto outcome =
+        pipeline->run({scanner::FeedKind::kShodan, spool_file,
+                       "shodan-api " + scanner::shodan_net_query(*prefix, cfg.query), ""},
+                      {{}, {}, ctx.stopping});
     if (!outcome) return core::fail(outcome.error());
     if (outcome->cancelled) return JobResult{"{}", true};
     totals.add(*outcome);
@@ -234,8 +235,8 @@ core::Result<JobResult> run_shadowserver_fetch(JobContext& ctx) {
   if (!listed) return core::fail(listed.error());
 
   db::JobStore jobs(ctx.store.connection());
-  ImportPipeline pipeline(ctx.store, ctx.config, ctx.clock,
-                          make_import_hooks(ctx.config, ctx.alerter));
+  auto pipeline = ImportPipeline::open(ctx.config, ctx.store, ctx.clock, ctx.alerter);
+  if (!pipeline) return core::fail(pipeline.error());
   Totals totals;
   std::int64_t already = 0;
   for (const auto& report : listed->reports) {
@@ -256,9 +257,9 @@ core::Result<JobResult> run_shadowserver_fetch(JobContext& ctx) {
     std::error_code ec;
     fs::rename(part, file, ec);
     if (ec) return core::fail(core::ErrorCode::kIo, "cannot rename: " + ec.message(), part);
-    auto outcome = pipeline.run({scanner::FeedKind::kShadowserver, file.string(),
-                                 "shadowserver-api " + report.file, report.type},
-                                {{}, {}, ctx.stopping});
+    auto outcome = pipeline->run({scanner::FeedKind::kShadowserver, file.string(),
+                                  "shadowserver-api " + report.file, report.type},
+                                 {{}, {}, ctx.stopping});
     if (!outcome) return core::fail(outcome.error());
     if (outcome->cancelled) return JobResult{"{}", true};
     totals.add(*outcome);
@@ -285,8 +286,8 @@ core::Result<JobResult> run_dropdir_import(JobContext& ctx) {
   if (root.empty()) {
     return core::fail(core::ErrorCode::kConfig, "feeds.dropdir.path is not set");
   }
-  ImportPipeline pipeline(ctx.store, ctx.config, ctx.clock,
-                          make_import_hooks(ctx.config, ctx.alerter));
+  auto pipeline = ImportPipeline::open(ctx.config, ctx.store, ctx.clock, ctx.alerter);
+  if (!pipeline) return core::fail(pipeline.error());
   Totals totals;
   const std::pair<scanner::FeedKind, const char*> kinds[] = {
       {scanner::FeedKind::kShodan, "shodan"},
@@ -310,7 +311,8 @@ core::Result<JobResult> run_dropdir_import(JobContext& ctx) {
     std::sort(files.begin(), files.end());
     for (const auto& path : files) {
       if (ctx.stopping()) return JobResult{"{}", true};
-      auto outcome = pipeline.run({kind, path.string(), path.string(), ""}, {{}, {}, ctx.stopping});
+      auto outcome =
+          pipeline->run({kind, path.string(), path.string(), ""}, {{}, {}, ctx.stopping});
       if (!outcome) return core::fail(outcome.error());
       if (outcome->cancelled) return JobResult{"{}", true};
       totals.add(*outcome);

@@ -31,6 +31,22 @@ void print_summary_text(const ImportOutcome& f, scanner::FeedKind kind) {
   if (!t.reject_file.empty()) {
     std::printf("  rejected records are in %s\n", t.reject_file.c_str());
   }
+  if (t.imported > 0) {
+    std::printf(
+        "  where         %s observations of devices in the city, %s possibly, %s outside, %s "
+        "not locatable\n",
+        with_thousands(f.located_in(core::InCity::kYes)).c_str(),
+        with_thousands(f.located_in(core::InCity::kPossibly)).c_str(),
+        with_thousands(f.located_in(core::InCity::kNo)).c_str(),
+        with_thousands(f.located_in(core::InCity::kUnknown)).c_str());
+    std::printf("  feed geo      %s times the feed's own location disagreed with ours\n",
+                with_thousands(f.feed_disagreements).c_str());
+  }
+  std::printf("  fingerprinted %s observations\n", with_thousands(f.risk.fingerprinted).c_str());
+  std::printf("  findings      %s new, %s seen again, %s reopened, %s fixed; %s devices scored\n",
+              with_thousands(f.risk.opened).c_str(), with_thousands(f.risk.refreshed).c_str(),
+              with_thousands(f.risk.reopened).c_str(), with_thousands(f.risk.fixed).c_str(),
+              with_thousands(f.risk.devices_scored).c_str());
   for (const auto& note : f.notes) std::printf("  note: %s\n", note.c_str());
   if (f.fatal) {
     std::printf("  stopped early: %s\n", f.fatal->to_string().c_str());
@@ -53,9 +69,25 @@ void print_summary_json(const ImportOutcome& f, scanner::FeedKind kind) {
   w.key("rejected_by_reason").begin_object();
   for (const auto& [reason, n] : f.reasons) w.field(reason, static_cast<std::int64_t>(n));
   w.end_object();
+  w.key("findings")
+      .begin_object()
+      .field("fingerprinted", static_cast<std::int64_t>(f.risk.fingerprinted))
+      .field("new", static_cast<std::int64_t>(f.risk.opened))
+      .field("seen_again", static_cast<std::int64_t>(f.risk.refreshed))
+      .field("reopened", static_cast<std::int64_t>(f.risk.reopened))
+      .field("fixed", static_cast<std::int64_t>(f.risk.fixed))
+      .field("devices_scored", static_cast<std::int64_t>(f.risk.devices_scored))
+      .end_object();
   w.key("notes").begin_array();
   for (const auto& note : f.notes) w.value(note);
   w.end_array();
+  w.key("located").begin_object();
+  for (auto v :
+       {core::InCity::kYes, core::InCity::kPossibly, core::InCity::kNo, core::InCity::kUnknown}) {
+    w.field(core::to_string(v), static_cast<std::int64_t>(f.located_in(v)));
+  }
+  w.end_object();
+  w.field("feed_geo_disagreements", static_cast<std::int64_t>(f.feed_disagreements));
   w.key("reject_file");
   f.totals.reject_file.empty() ? w.null() : w.value(f.totals.reject_file);
   w.key("error");
@@ -71,7 +103,8 @@ core::Result<int> run_import(const Config& config, const ImportRequest& request,
   auto store = db::Store::open(config.database_path, false);
   if (!store) return core::fail(store.error());
   core::SystemClock clock;
-  ImportPipeline pipeline(*store, config, clock, make_import_hooks(config));
+  auto pipeline = ImportPipeline::open(config, *store, clock);
+  if (!pipeline) return core::fail(pipeline.error());
   int exit_code = 0;
 
   for (const std::string& path : request.files) {
@@ -89,7 +122,7 @@ core::Result<int> run_import(const Config& config, const ImportRequest& request,
     callbacks.on_progress = [&](const scanner::Progress& p) {
       progress.update(p.records, p.bytes_done, p.bytes_total);
     };
-    auto outcome = pipeline.run({request.kind, path, "", request.report_type}, callbacks);
+    auto outcome = pipeline->run({request.kind, path, "", request.report_type}, callbacks);
     progress.finish();
     if (!outcome) return core::fail(outcome.error());
     if (outcome->fatal) {

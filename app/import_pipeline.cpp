@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "app/alerts.h"
 #include "app/logging.h"
 
 namespace citywatch::app {
@@ -55,86 +56,83 @@ class RejectFile {
 
 }  // namespace
 
-ImportHooks make_import_hooks(const Config&, Alerter*) { return {}; }
+core::Result<ImportPipeline> ImportPipeline::open(const Config& config, db::Store& store,
+                                                  const core::Clock& clock, Alerter* alerter) {
+  auto ingest = Ingest::open(config, store, clock);
+  if (!ingest) return core::fail(ingest.error());
+  if (alerter) {
+    (*ingest)->risk().on_new_finding([alerter, &clock](const core::Finding& f) {
+      if (auto critical = critical_of(f)) alerter->critical_finding(*critical, clock.now());
+    });
+  }
+  return ImportPipeline(config, std::move(*ingest));
+}
 
 core::Result<ImportOutcome> ImportPipeline::run(const ImportRequestFile& file,
                                                 const ImportCallbacks& callbacks) {
+  const Config& config = *config_;
+  db::Store& store = ingest_->store();
+  const core::Clock& clock = ingest_->clock();
   auto started = std::chrono::steady_clock::now();
   ImportOutcome outcome;
   outcome.path = !file.display_path.empty() ? file.display_path
                  : file.path == "-"         ? "stdin"
                                             : file.path;
   core::Source source = scanner::source_of(file.kind);
-  auto import_id = store_.begin_import(source, outcome.path, file.report_type, clock_.now());
+  auto import_id = store.begin_import(source, outcome.path, file.report_type, clock.now());
   if (!import_id) return core::fail(import_id.error());
   outcome.import_id = *import_id;
 
-  RejectFile rejects(config_.effective_reject_dir(), *import_id, outcome.path);
-  core::Diagnostics diag(config_.print_errors);
+  RejectFile rejects(config.effective_reject_dir(), *import_id, outcome.path);
+  core::Diagnostics diag(config.print_errors);
   diag.set_listener([&](const core::Diagnostic& d, std::string_view record) {
     if (callbacks.on_reject) callbacks.on_reject(d);
     rejects.write(d, record);
   });
 
-  std::vector<core::Observation> chunk;
-  chunk.reserve(config_.import_chunk_size);
-  std::optional<core::Error> store_error;
-  auto flush = [&]() {
-    if (chunk.empty() || store_error) return;
-    if (hooks_.before_write) hooks_.before_write(chunk);
-    auto counts = store_.write_chunk(chunk, *import_id);
-    if (!counts) {
-      store_error = counts.error();
-      return;
-    }
-    outcome.totals.imported += counts->inserted;
-    outcome.totals.duplicates += counts->duplicates;
-    if (hooks_.after_write) {
-      if (auto after = hooks_.after_write(store_, chunk); !after) {
-        store_error = after.error();
-        return;
-      }
-    }
-    chunk.clear();
-  };
+  ObservationWriter writer(*ingest_, *import_id, config.import_chunk_size);
   scanner::ImportOptions options{
       file.report_type,
-      [&] { return store_error.has_value() || (callbacks.cancelled && callbacks.cancelled()); }};
+      [&] { return writer.error().has_value() || (callbacks.cancelled && callbacks.cancelled()); }};
   auto result = scanner::import_file(
-      file.kind, file.path, options,
-      [&](core::Observation&& o) {
-        chunk.push_back(std::move(o));
-        if (chunk.size() >= config_.import_chunk_size) flush();
-      },
-      diag, callbacks.on_progress);
-  flush();
+      file.kind, file.path, options, [&](core::Observation&& o) { writer.add(std::move(o)); }, diag,
+      callbacks.on_progress);
+  writer.flush();
 
   outcome.report_type = result.report_type;
   outcome.fatal = result.fatal;
   outcome.notes = result.notes;
-  outcome.cancelled = result.cancelled && !store_error;
+  outcome.cancelled = result.cancelled && !writer.error();
   outcome.totals.records_read = result.records;
+  outcome.totals.imported = writer.imported();
+  outcome.totals.duplicates = writer.duplicates();
   outcome.totals.rejected = diag.count();
   outcome.totals.reject_file = rejects.path();
   outcome.reasons = diag.by_reason();
+  outcome.risk = writer.risk();
+  for (std::size_t i = 0; i < outcome.located.size(); ++i) {
+    outcome.located[i] = writer.located(static_cast<core::InCity>(i));
+  }
+  outcome.feed_disagreements = writer.feed_disagreements();
   outcome.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  if (store_error) {
+  if (const auto& store_error = writer.error()) {
     // The database refused a chunk (disk full, read-only, locked): committed chunks stay,
     // and importing the file again completes it without duplicates.
-    (void)store_.finish_import(*import_id, db::ImportStatus::kFailed, outcome.totals, clock_.now());
+    (void)store.finish_import(*import_id, db::ImportStatus::kFailed, outcome.totals, clock.now());
     return core::fail(*store_error);
   }
   auto status = outcome.cancelled ? db::ImportStatus::kInterrupted
                 : result.fatal    ? db::ImportStatus::kFailed
                                   : db::ImportStatus::kDone;
-  CITYWATCH_TRY(store_.finish_import(*import_id, status, outcome.totals, clock_.now()));
+  CITYWATCH_TRY(store.finish_import(*import_id, status, outcome.totals, clock.now()));
   logger("app")->info(
-      "import_done source={} file={} read={} imported={} duplicates={} rejected={}{}",
+      "import_done source={} file={} read={} imported={} duplicates={} rejected={} "
+      "findings_new={} findings_fixed={}{}",
       scanner::to_string(file.kind), outcome.path, outcome.totals.records_read,
       outcome.totals.imported, outcome.totals.duplicates, outcome.totals.rejected,
-      outcome.cancelled ? " cancelled=true" : "");
+      outcome.risk.opened, outcome.risk.fixed, outcome.cancelled ? " cancelled=true" : "");
   return outcome;
 }
 

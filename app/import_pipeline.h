@@ -1,24 +1,25 @@
-// app/import_pipeline.h: one feed file into the database, the single path every import takes
-// (`citywatch import`, the daemon's feed jobs and drop directory, uploads to the API): the
-// importer streams observations, they are written in chunked transactions (a crash loses at
-// most the chunk in flight; running again completes it without duplicates), rejected records
-// go to a reject file, and the import is recorded in the imports table.
-//
-// ImportHooks is where later stages join without copying this path: geolocation fills in
-// each chunk before it is written; risk assessment looks at each chunk after it committed.
-// make_import_hooks() builds the hooks every caller uses.
+// app/import_pipeline.h: one feed file into the database, as every import takes it
+// (`citywatch import`, the daemon's feed jobs and drop directory, uploads to the API). The
+// records go through app/ingest.h's ObservationWriter (fingerprint, locate, store, assess) like
+// capture's do; this adds what a file needs around it: the imports row, the reject file,
+// per-reason counts, cancellation and the outcome. A crash loses at most the chunk in flight;
+// importing the file again completes it without duplicates. One per thread (it owns an Ingest).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "app/config.h"
+#include "app/ingest.h"
+#include "app/risk_pipeline.h"
 #include "core/diagnostics.h"
-#include "core/observation.h"
+#include "core/location.h"
 #include "core/result.h"
 #include "core/time.h"
 #include "db/store.h"
@@ -26,19 +27,7 @@
 
 namespace citywatch::app {
 
-struct ImportHooks {
-  // Before a chunk is written (e.g. fill in locations). Must not fail: a bad value stays unset.
-  std::function<void(std::vector<core::Observation>&)> before_write;
-  // After a chunk committed (e.g. assess findings). An error stops the import.
-  std::function<core::Result<void>(db::Store&, const std::vector<core::Observation>&)> after_write;
-};
-
 class Alerter;
-
-// The hooks of this build (empty until geolocation and risk plug in). In the daemon, alerter
-// is where the risk stage reports new critical findings (Alerter::critical_finding); the CLI
-// passes none.
-ImportHooks make_import_hooks(const Config& config, Alerter* alerter = nullptr);
 
 struct ImportRequestFile {
   scanner::FeedKind kind = scanner::FeedKind::kShodan;
@@ -63,13 +52,22 @@ struct ImportOutcome {
   std::optional<core::Error> fatal;  // the file could not be read to its end
   bool cancelled = false;
   double seconds = 0;
+  AssessCounts risk;                     // fingerprinted observations, findings opened/fixed
+  std::array<std::size_t, 4> located{};  // new observations by core::InCity of their device
+  std::size_t feed_disagreements = 0;    // the feed's own location contradicted ours
+
+  std::size_t located_in(core::InCity where) const {
+    return located[static_cast<std::size_t>(where)];
+  }
 };
 
 class ImportPipeline {
  public:
-  ImportPipeline(db::Store& store, const Config& config, const core::Clock& clock,
-                 ImportHooks hooks)
-      : store_(store), config_(config), clock_(clock), hooks_(std::move(hooks)) {}
+  // Loads the rules, lists and geo setup once for any number of files (kConfig when one is
+  // broken). With an alerter (the daemon), each new critical finding is raised as an alert;
+  // store, clock and alerter must outlive the pipeline.
+  static core::Result<ImportPipeline> open(const Config& config, db::Store& store,
+                                           const core::Clock& clock, Alerter* alerter = nullptr);
 
   // An Error only when the database failed (full disk, read-only, locked): chunks committed
   // before stay, and the import is marked failed. Problems with the file are in the outcome.
@@ -77,10 +75,10 @@ class ImportPipeline {
                                   const ImportCallbacks& callbacks = {});
 
  private:
-  db::Store& store_;
-  const Config& config_;
-  const core::Clock& clock_;
-  ImportHooks hooks_;
+  ImportPipeline(const Config& config, std::unique_ptr<Ingest> ingest)
+      : config_(&config), ingest_(std::move(ingest)) {}
+  const Config* config_;
+  std::unique_ptr<Ingest> ingest_;
 };
 
 }  // namespace citywatch::app

@@ -65,6 +65,7 @@ core::Result<JobResult> run_retention(JobContext& ctx) {
       .field("days_rolled_up", purged->days)
       .field("services", purged->services)
       .field("devices", purged->devices)
+      .field("findings", purged->findings)
       .field("audit_entries", purged->audit_entries)
       .field("job_runs", purged->job_runs)
       .field("tokens", purged->tokens)

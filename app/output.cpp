@@ -12,6 +12,7 @@ constexpr std::size_t kMaxTableWidth = 48;
 
 std::string cell_text(const Cell& cell) {
   if (const auto* s = std::get_if<std::string>(&cell)) return *s;
+  if (const auto* r = std::get_if<RawJson>(&cell)) return r->json;
   if (const auto* i = std::get_if<std::int64_t>(&cell)) return std::to_string(*i);
   if (const auto* d = std::get_if<double>(&cell)) {
     char buf[32];
@@ -105,6 +106,8 @@ void RowWriter::row(std::vector<Cell> cells) {
           w.value(*n);
         } else if (const auto* d = std::get_if<double>(&c)) {
           w.value(*d);
+        } else if (const auto* r = std::get_if<RawJson>(&c)) {
+          r->json.empty() ? w.null() : w.raw(r->json);
         } else {
           w.null();
         }

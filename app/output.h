@@ -17,8 +17,14 @@ namespace citywatch::app {
 enum class OutputFormat { kTable, kJson, kCsv };
 core::Result<OutputFormat> parse_output_format(std::string_view text);
 
+// A document that is already JSON (a stored explanation): nested as is in JSON output, printed
+// as text in tables and CSV.
+struct RawJson {
+  std::string json;
+};
+
 // Empty strings and monostate print as empty cells / JSON null.
-using Cell = std::variant<std::monostate, std::string, std::int64_t, double>;
+using Cell = std::variant<std::monostate, std::string, std::int64_t, double, RawJson>;
 
 class RowWriter {
  public:

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/fingerprint.h"
 #include "core/ip_address.h"
 #include "core/time.h"
 
@@ -101,6 +102,8 @@ struct Observation {
   // Every other named value the source gave (Shadowserver columns, Shodan http.title, nmap
   // script output), for later stages. Secret values are redacted before they get here.
   std::vector<std::pair<std::string, std::string>> fields;
+  // What the fingerprint rules made of it (enrich/), filled before storage; empty otherwise.
+  Fingerprint fingerprint;
 
   ObservationKey key() const { return {source, ip, port, transport, observed_at}; }
   // nullptr when absent

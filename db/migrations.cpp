@@ -92,10 +92,135 @@ CREATE TABLE observations (
 CREATE INDEX observations_by_time ON observations (observed_at);
 )sql";
 
+// Fingerprints on devices and services, findings with their history, exemptions, and the local
+// vulnerability database (NVD CVEs with their CPE match ranges, CISA KEV).
+constexpr std::string_view kV2 = R"sql(
+ALTER TABLE devices ADD COLUMN fingerprint_rule TEXT;
+ALTER TABLE devices ADD COLUMN fingerprint_confidence INTEGER;
+ALTER TABLE devices ADD COLUMN risk_score INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN risk_explanation TEXT;
+ALTER TABLE services ADD COLUMN vendor TEXT;
+ALTER TABLE services ADD COLUMN model TEXT;
+ALTER TABLE services ADD COLUMN device_type TEXT;
+ALTER TABLE services ADD COLUMN firmware TEXT;
+ALTER TABLE services ADD COLUMN fingerprint_rule TEXT;
+
+CREATE TABLE findings (
+  id INTEGER PRIMARY KEY,
+  ip NOT NULL,
+  port INTEGER NOT NULL,
+  transport INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  code TEXT NOT NULL,
+  severity TEXT NOT NULL CHECK (severity IN ('info', 'low', 'medium', 'high', 'critical')),
+  confidence TEXT NOT NULL CHECK (confidence IN ('confirmed', 'likely', 'unverified')),
+  status TEXT NOT NULL
+    CHECK (status IN ('open', 'notified', 'fixed', 'verified', 'reopened', 'gone')),
+  sentence TEXT NOT NULL,
+  evidence TEXT NOT NULL,
+  cves TEXT,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  status_observed_at INTEGER NOT NULL,
+  status_changed_at INTEGER NOT NULL,
+  UNIQUE (ip, port, transport, kind, code)
+);
+CREATE INDEX findings_by_status ON findings (status, severity);
+
+CREATE TABLE finding_events (
+  id INTEGER PRIMARY KEY,
+  finding_id INTEGER NOT NULL REFERENCES findings (id),
+  at INTEGER NOT NULL,
+  observed_at INTEGER,
+  event TEXT NOT NULL,
+  status TEXT NOT NULL,
+  severity TEXT NOT NULL,
+  evidence TEXT,
+  note TEXT
+);
+CREATE INDEX finding_events_by_finding ON finding_events (finding_id);
+
+CREATE TABLE exemptions (
+  id INTEGER PRIMARY KEY,
+  finding_id INTEGER REFERENCES findings (id),
+  ip,
+  reason TEXT NOT NULL CHECK (reason IN ('not-ours', 'research-honeypot', 'accepted-risk')),
+  note TEXT,
+  created_by TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL,
+  CHECK ((finding_id IS NULL) != (ip IS NULL))
+);
+CREATE INDEX exemptions_by_finding ON exemptions (finding_id);
+CREATE INDEX exemptions_by_ip ON exemptions (ip);
+
+CREATE TABLE vuln_cves (
+  cve TEXT PRIMARY KEY,
+  description TEXT,
+  cvss REAL,
+  cvss_vector TEXT,
+  published TEXT,
+  last_modified TEXT,
+  kev_date TEXT
+) WITHOUT ROWID;
+
+CREATE TABLE vuln_cpe_matches (
+  cve TEXT NOT NULL,
+  part TEXT NOT NULL,
+  vendor TEXT NOT NULL,
+  product TEXT NOT NULL,
+  version TEXT NOT NULL,
+  criteria TEXT NOT NULL,
+  start_including TEXT,
+  start_excluding TEXT,
+  end_including TEXT,
+  end_excluding TEXT
+);
+CREATE INDEX vuln_cpe_matches_by_product ON vuln_cpe_matches (vendor, product);
+CREATE INDEX vuln_cpe_matches_by_cve ON vuln_cpe_matches (cve);
+
+CREATE TABLE vuln_kev (
+  cve TEXT PRIMARY KEY,
+  vendor TEXT,
+  product TEXT,
+  name TEXT,
+  date_added TEXT,
+  due_date TEXT,
+  ransomware TEXT
+) WITHOUT ROWID;
+)sql";
+
+// Where each device is (enrich/geolocator): in the city or not, district, point, method and
+// confidence, and the feed's own opinion with a count of the times it contradicted ours.
+constexpr std::string_view kV3 = R"sql(
+ALTER TABLE devices ADD COLUMN in_city TEXT
+  CHECK (in_city IN ('yes', 'no', 'possibly', 'unknown'));
+ALTER TABLE devices ADD COLUMN district_code TEXT;
+ALTER TABLE devices ADD COLUMN district_name TEXT;
+ALTER TABLE devices ADD COLUMN geo_city TEXT;
+ALTER TABLE devices ADD COLUMN geo_postal_code TEXT;
+ALTER TABLE devices ADD COLUMN geo_region TEXT;
+ALTER TABLE devices ADD COLUMN geo_country TEXT;
+ALTER TABLE devices ADD COLUMN latitude REAL;
+ALTER TABLE devices ADD COLUMN longitude REAL;
+ALTER TABLE devices ADD COLUMN accuracy_km REAL;
+ALTER TABLE devices ADD COLUMN geo_method TEXT
+  CHECK (geo_method IN ('none', 'municipal-range', 'prefix-map', 'mmdb', 'feed'));
+ALTER TABLE devices ADD COLUMN geo_confidence REAL;
+ALTER TABLE devices ADD COLUMN geo_note TEXT;
+ALTER TABLE devices ADD COLUMN feed_city TEXT;
+ALTER TABLE devices ADD COLUMN feed_in_city TEXT
+  CHECK (feed_in_city IN ('yes', 'no', 'possibly', 'unknown'));
+ALTER TABLE devices ADD COLUMN geo_disagreements INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE devices ADD COLUMN located_at INTEGER;
+CREATE INDEX devices_by_district ON devices (district_code) WHERE district_code IS NOT NULL;
+CREATE INDEX devices_by_in_city ON devices (in_city);
+)sql";
+
 // The daemon: scheduled jobs and their runs, feed items already fetched, running daemons,
 // users and API tokens, the audit log, daily counts that outlive retention, and the view that
 // scopes partners to their own devices.
-constexpr std::string_view kV2 = R"sql(
+constexpr std::string_view kV4 = R"sql(
 CREATE TABLE jobs (
   id INTEGER PRIMARY KEY,
   name TEXT NOT NULL UNIQUE,
@@ -201,9 +326,18 @@ CREATE INDEX devices_by_first_seen ON devices (first_seen);
 CREATE VIEW partner_visible_ips AS SELECT NULL AS partner_id, NULL AS ip WHERE 0;
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations{{
+// Which findings each partner may see: those in its own batches. Empty until batches exist (the
+// notify work replaces it with a view over batch items), so partners see no finding yet.
+constexpr std::string_view kV5 = R"sql(
+CREATE VIEW partner_visible_findings AS SELECT NULL AS partner_id, NULL AS finding_id WHERE 0;
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "devices, services, observations, imports", kV1},
-    {2, "daemon: jobs, users, tokens, audit log, daily counts, partner view", kV2},
+    {2, "fingerprints, findings, exemptions, vulnerability database", kV2},
+    {3, "device locations", kV3},
+    {4, "daemon: jobs, users, tokens, audit log, daily counts, partner view", kV4},
+    {5, "partner view of findings", kV5},
 }};
 
 }  // namespace

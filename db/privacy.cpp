@@ -3,6 +3,7 @@
 #include <array>
 
 #include "core/json_writer.h"
+#include "db/finding_store.h"
 #include "db/queries.h"
 #include "db/store.h"
 #include "db/users.h"
@@ -16,7 +17,13 @@ struct PersonalTable {
   std::string_view name;
   std::string_view erase_sql;
 };
-constexpr std::array<PersonalTable, 3> kPersonalTables{{
+constexpr std::array<PersonalTable, 6> kPersonalTables{{
+    {"finding_events",
+     "DELETE FROM finding_events WHERE finding_id IN (SELECT id FROM findings WHERE ip = ?1)"},
+    {"exemptions",
+     "DELETE FROM exemptions WHERE ip = ?1 OR finding_id IN (SELECT id FROM findings WHERE ip = "
+     "?1)"},
+    {"findings", "DELETE FROM findings WHERE ip = ?1"},
     {"observations", "DELETE FROM observations WHERE ip = ?1"},
     {"services", "DELETE FROM services WHERE ip = ?1"},
     {"devices", "DELETE FROM devices WHERE ip = ?1"},
@@ -90,10 +97,59 @@ core::Result<std::string> export_address(Connection& conn, const core::IpAddress
         .field("device_type", d.device_type)
         .field("firmware", d.firmware)
         .field("cpe", d.cpe)
-        .end_object();
+        .field("risk_score", d.risk_score);
+    w.key("risk_explanation");
+    d.risk_explanation.empty() ? w.null() : w.raw(d.risk_explanation);
+    const core::Location& l = d.location;
+    w.key("location")
+        .begin_object()
+        .field("in_city", core::to_string(l.in_city))
+        .field("district_code", l.district_code)
+        .field("district_name", l.district_name)
+        .field("city", l.city)
+        .field("postal_code", l.postal_code);
+    w.key("lat");
+    l.latitude ? w.value(*l.latitude) : w.null();
+    w.key("lon");
+    l.longitude ? w.value(*l.longitude) : w.null();
+    w.field("method", core::to_string(l.method)).end_object().end_object();
   } else {
     w.null();
   }
+
+  // Findings about the address with their history (exemptions show up as events).
+  FindingStore findings(conn);
+  FindingFilter about_ip;
+  about_ip.ip = ip;
+  std::vector<StoredFinding> found;
+  CITYWATCH_TRY(findings.list(about_ip, now, [&](const StoredFinding& f) { found.push_back(f); }));
+  w.key("findings").begin_array();
+  for (const auto& f : found) {
+    auto history = findings.history(f.id);
+    if (!history) return core::fail(history.error());
+    w.begin_object()
+        .field("id", f.id)
+        .field("port", static_cast<int>(f.finding.port))
+        .field("transport", core::to_string(f.finding.transport))
+        .field("kind", core::to_string(f.finding.kind))
+        .field("code", f.finding.code)
+        .field("severity", core::to_string(f.finding.severity))
+        .field("status", core::to_string(f.status))
+        .field("sentence", f.finding.sentence)
+        .field("first_seen", core::format_utc(f.first_seen))
+        .field("last_seen", core::format_utc(f.last_seen));
+    w.key("history").begin_array();
+    for (const auto& e : *history) {
+      w.begin_object()
+          .field("at", core::format_utc(e.at))
+          .field("event", e.event)
+          .field("status", e.status)
+          .field("note", e.note)
+          .end_object();
+    }
+    w.end_array().end_object();
+  }
+  w.end_array();
 
   ServiceFilter services_of;
   services_of.ip = ip;

@@ -1,8 +1,9 @@
 // db/privacy.h: data-subject requests for one address (GDPR art. 15 access, art. 17 erasure).
 // The export is one JSON document with everything stored about the address and who read it
 // (audit entries: time, action, role). Erasure deletes it from every table that holds
-// personal data, in one transaction. Tables added later (findings, locations, batch items)
-// join by adding one entry to kPersonalTables in privacy.cpp.
+// personal data (findings and their history and exemptions, evidence, services, the device
+// with its location), in one transaction. Tables added later (batch items) join by adding one
+// entry to kPersonalTables in privacy.cpp.
 #pragma once
 
 #include <cstdint>

@@ -87,6 +87,34 @@ core::Result<RetentionResult> apply_retention(Connection& conn, const RetentionC
     if (!keep_counts) return core::fail(keep_counts.error());
     keep_counts->bind(1, c.devices_before);
     CITYWATCH_TRY(keep_counts->run());
+    // Their findings' history still counts in the new / fixed trends.
+    auto keep_events = conn.prepare(R"sql(
+      INSERT INTO daily_counts (day, metric, dimension, value)
+      SELECT (CASE WHEN e.observed_at > 0 THEN e.observed_at ELSE e.at END) / 86400,
+             'findings_' || e.event, '', count(*)
+      FROM finding_events e JOIN findings f ON f.id = e.finding_id
+      WHERE e.event IN ('opened', 'fixed', 'reopened')
+        AND f.ip IN (SELECT ip FROM devices WHERE last_seen < ?1)
+      GROUP BY 1, 2
+      ON CONFLICT (day, metric, dimension) DO UPDATE SET value = value + excluded.value)sql");
+    if (!keep_events) return core::fail(keep_events.error());
+    keep_events->bind(1, c.devices_before);
+    CITYWATCH_TRY(keep_events->run());
+    for (std::string_view sql : {
+             "DELETE FROM finding_events WHERE finding_id IN (SELECT id FROM findings WHERE ip IN "
+             "(SELECT ip FROM devices WHERE last_seen < ?1))",
+             "DELETE FROM exemptions WHERE ip IN (SELECT ip FROM devices WHERE last_seen < ?1) OR "
+             "finding_id IN (SELECT id FROM findings WHERE ip IN (SELECT ip FROM devices WHERE "
+             "last_seen < ?1))",
+         }) {
+      auto deleted = run_delete(conn, sql, c.devices_before);
+      if (!deleted) return core::fail(deleted.error());
+    }
+    auto findings = run_delete(
+        conn, "DELETE FROM findings WHERE ip IN (SELECT ip FROM devices WHERE last_seen < ?1)",
+        c.devices_before);
+    if (!findings) return core::fail(findings.error());
+    result.findings = *findings;
     auto observations = run_delete(
         conn, "DELETE FROM observations WHERE ip IN (SELECT ip FROM devices WHERE last_seen < ?1)",
         c.devices_before);

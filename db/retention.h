@@ -1,6 +1,7 @@
 // db/retention.h: the retention purge. Raw evidence (observations) older than its period is
 // rolled into per-day counts (daily_counts), which stay, and then deleted; devices and
-// services not seen for their (longer) period follow; old audit entries, finished job runs
+// services not seen for their (longer) period follow with their findings (whose opened / fixed /
+// reopened events are counted per day first, for the trends); old audit entries, finished job runs
 // and dead tokens too. Whole UTC days are purged, one day per transaction, so the write lock
 // is never held long and a crash loses nothing: a day is counted and deleted together or not
 // at all. Time comes from the caller (tests use a ManualClock).
@@ -24,7 +25,7 @@ struct RetentionCutoffs {
 };
 
 struct RetentionResult {
-  std::int64_t observations = 0, services = 0, devices = 0, days = 0;
+  std::int64_t observations = 0, services = 0, devices = 0, findings = 0, days = 0;
   std::int64_t audit_entries = 0, job_runs = 0, tokens = 0;
   bool cancelled = false;  // stopped between days; the next run goes on
 };

@@ -3,12 +3,15 @@
 // Move-only; one Store per thread (open another for another thread; WAL lets them share).
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "core/location.h"
 #include "core/observation.h"
 #include "core/result.h"
 #include "db/sqlite.h"
@@ -18,6 +21,21 @@ namespace citywatch::db {
 struct IngestCounts {
   std::size_t inserted = 0;
   std::size_t duplicates = 0;
+  // Of the inserted observations, by where their device was located (indexed by core::InCity),
+  // and how often the feed's own geo contradicted that.
+  std::array<std::size_t, 4> by_in_city{};
+  std::size_t feed_disagreements = 0;
+};
+
+// Fills in where the device of a newly stored observation is (enrich's geolocator, wired by
+// the importer). Called once per inserted observation, never for duplicates.
+using Locator = std::function<void(const core::Observation&, core::Location&)>;
+
+// Which devices a listing shows. Empty in_city: every device; NULL in the table counts as
+// unknown (devices stored before they were located).
+struct DeviceFilter {
+  std::vector<core::InCity> in_city;
+  std::string district_code;
 };
 
 enum class ImportStatus { kRunning, kDone, kFailed, kInterrupted };
@@ -37,13 +55,20 @@ struct DeviceRecord {
   std::string hostname, org, vendor, model, device_type, firmware, cpe;
   std::uint32_t asn = 0;
   int services = 0;
+  int risk_score = 0;
+  std::string risk_explanation;  // JSON (risk/scoring.h), empty before the first assessment
+  std::string fingerprint_rule;
+  int open_findings = 0;
+  core::Location location;
+  std::int64_t geo_disagreements = 0;
+  core::UnixSeconds located_at = 0;
 };
 
 struct ServiceRecord {
   core::IpAddress ip;
   std::uint16_t port = 0;
   core::Transport transport = core::Transport::kTcp;
-  std::string protocol, product, version, cpe, auth;
+  std::string protocol, product, version, cpe, auth, vendor, device_type;
   core::UnixSeconds first_seen = 0;
   core::UnixSeconds last_seen = 0;
 };
@@ -67,11 +92,18 @@ class Store {
   // Writes one chunk in one transaction: observations keyed (source, ip, port, transport,
   // observed_at) are inserted once; repeats count as duplicates and change nothing. Services
   // and devices are upserted with first/last seen widened. The chunk is sorted by key in place
-  // (B-tree locality). Either the whole chunk lands or none of it.
+  // (B-tree locality). Either the whole chunk lands or none of it. With a locator, each device
+  // of a new observation gets its location: one per device per chunk, a located answer beating
+  // "unknown", and an "unknown" never overwriting an earlier located one. The feed's
+  // disagreements add up per device.
   core::Result<IngestCounts> write_chunk(std::vector<core::Observation>& chunk,
-                                         std::int64_t import_id);
+                                         std::int64_t import_id, const Locator& locate = {},
+                                         core::UnixSeconds now = 0);
 
   core::Result<void> for_each_device(const std::function<void(const DeviceRecord&)>& fn);
+  core::Result<void> for_each_device(const DeviceFilter& filter,
+                                     const std::function<void(const DeviceRecord&)>& fn);
+  core::Result<std::int64_t> count_devices(const DeviceFilter& filter);
   core::Result<void> for_each_service(const std::function<void(const ServiceRecord&)>& fn);
 
   core::Result<std::int64_t> count(std::string_view table);
@@ -83,13 +115,21 @@ class Store {
   core::Result<bool> insert_observation(const core::Observation& o, std::int64_t import_id);
   core::Result<void> upsert_service(const core::Observation& o);
   core::Result<void> upsert_device(const core::Observation& o);
+  core::Result<void> update_location(const core::IpAddress& ip, const core::Location& loc,
+                                     std::size_t disagreements, core::UnixSeconds now);
 
   Connection conn_;
   int version_before_ = 0;
   std::optional<Statement> insert_observation_;
   std::optional<Statement> upsert_service_;
   std::optional<Statement> upsert_device_;
+  std::optional<Statement> update_location_;
 };
+
+// The columns of a device row (table alias d), in the order read_device() reads them: every
+// device listing (the CLI's and the API's) selects these, so a device reads the same anywhere.
+extern const std::string_view kDeviceColumns;
+DeviceRecord read_device(const Statement& stmt);
 
 // Address column codec: IPv4 as its integer value, IPv6 as a 16-byte blob.
 void bind_ip(Statement& stmt, int index, const core::IpAddress& ip);

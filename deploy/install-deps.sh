@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages citywatch needs. Usage: deploy/install-deps.sh [build|test|ci]
+# Installs the Debian 12 packages citywatch needs. Usage: deploy/install-deps.sh [build|test|ci|bench]
 #   build: compiler, CMake and the libraries (enough to build and run citywatch)
-#   test:  build + what the tests start for real (nmap, sqlite3, python3, and Debian's chromium
-#          for the dashboard's browser tests)
+#   test:  build + what the tests start for real (nmap, sqlite3, python3, the MMDB writer, and
+#          Debian's chromium for the dashboard's browser tests)
 #   ci:    test + clang for the fuzz targets
+#   bench: test + the peers and load tools the benchmarks run (python3-maxminddb, wrk)
 # Runs apt only when something is missing; uses sudo when not root. Then installs the
 # dashboard's JavaScript libraries, pinned in web/package-lock.json, with `npm ci` (again only
 # when the lock file changed since the last install); no browser is downloaded.
@@ -13,15 +14,17 @@ build_pkgs=(g++ cmake make pkg-config libpcap-dev libcurl4-openssl-dev libmaxmin
   libsqlite3-dev libspdlog-dev libsimdjson-dev nlohmann-json3-dev libcli11-dev
   libtomlplusplus-dev libcpp-httplib-dev libsodium-dev libexpat1-dev zlib1g-dev libssl-dev
   libgtest-dev libgmock-dev)
-test_pkgs=(nmap sqlite3 python3 chromium)
+test_pkgs=(nmap sqlite3 python3 perl libmaxmind-db-writer-perl chromium)
 ci_pkgs=(clang-14 libclang-rt-14-dev)
+bench_pkgs=(python3-maxminddb mmdb-bin wrk)
 
 want=("${build_pkgs[@]}")
 case "${1:-build}" in
   build) ;;
   test) want+=("${test_pkgs[@]}") ;;
   ci) want+=("${test_pkgs[@]}" "${ci_pkgs[@]}") ;;
-  *) echo "usage: $0 [build|test|ci]" >&2; exit 64 ;;
+  bench) want+=("${test_pkgs[@]}" "${bench_pkgs[@]}") ;;
+  *) echo "usage: $0 [build|test|ci|bench]" >&2; exit 64 ;;
 esac
 
 missing=()

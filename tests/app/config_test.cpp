@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
 #include "tests/support/test_support.h"
 
 namespace citywatch::app {
@@ -53,6 +55,82 @@ TEST(Config, RelativePathsAreRelativeToTheFile) {
   ASSERT_TRUE(c);
   EXPECT_EQ(c->database_path, dir.file("data/city.db"));
   EXPECT_EQ(c->reject_dir, "/var/rej");
+}
+
+TEST(Config, GeoSectionResolvesPathsAndReadsEveryKey) {
+  testing::TempDir dir;
+  testing::write_file(dir.file("g.toml"),
+                      "[city]\nname = \"Rotterdam\"\ncode = \"GM0599\"\n"
+                      "[geo]\nboundary = \"geo/rdam.geojson\"\ndistricts = \"\"\n"
+                      "district_code_property = \"WK_CODE\"\n"
+                      "city_mmdb = [\"a.mmdb\", \"/abs/b.mmdb\"]\ncity_mmdb_layout = \"flat\"\n"
+                      "asn_csv = \"asn.csv\"\nprefix_map = \"map.csv\"\n"
+                      "municipal_ranges = [\"192.0.2.0/24\", \"2001:db8::/32\"]\n"
+                      "assumed_accuracy_km = 5\nmax_db_age_days = 7\n");
+  auto c = load_config(dir.file("g.toml"));
+  ASSERT_TRUE(c) << c.error().to_string();
+  const enrich::GeoConfig& g = c->geo;
+  EXPECT_EQ(g.city_name, "Rotterdam");
+  EXPECT_EQ(g.city_code, "GM0599");
+  EXPECT_TRUE(g.city_aliases.empty());  // The Hague's aliases are not Rotterdam's
+  EXPECT_EQ(g.boundary_file, dir.file("geo/rdam.geojson"));
+  EXPECT_EQ(g.district_file, "");
+  EXPECT_EQ(g.district_code_property, "WK_CODE");
+  EXPECT_EQ(g.city_mmdb, (std::vector<std::string>{dir.file("a.mmdb"), "/abs/b.mmdb"}));
+  EXPECT_EQ(g.city_mmdb_layout, enrich::MmdbLayout::kFlatCity);
+  EXPECT_EQ(g.asn_csv, dir.file("asn.csv"));
+  EXPECT_EQ(g.prefix_map, dir.file("map.csv"));
+  ASSERT_EQ(g.municipal_ranges.size(), 2u);
+  EXPECT_EQ(g.municipal_ranges[1].to_string(), "2001:db8::/32");
+  EXPECT_DOUBLE_EQ(g.assumed_accuracy_km, 5);
+  EXPECT_EQ(g.max_db_age_days, 7);
+}
+
+TEST(Config, GeoDefaultsAreTheShippedHagueFiles) {
+  Config c;
+  EXPECT_EQ(c.geo.city_code, "GM0518");
+  EXPECT_TRUE(std::filesystem::exists(c.geo.boundary_file)) << c.geo.boundary_file;
+  EXPECT_TRUE(std::filesystem::exists(c.geo.district_file)) << c.geo.district_file;
+  EXPECT_TRUE(c.geo.city_mmdb.empty());
+}
+
+TEST(Config, BadGeoValuesNameTheLine) {
+  testing::TempDir dir;
+  auto error_at = [&](const std::string& body) {
+    testing::write_file(dir.file("x.toml"), "[geo]\n" + body);
+    auto c = load_config(dir.file("x.toml"));
+    EXPECT_FALSE(c) << body;
+    return c ? std::string() : c.error().where + ": " + c.error().message;
+  };
+  EXPECT_NE(error_at("city_mmdb_layout = \"maxmind\"\n").find("x.toml:2: city_mmdb_layout"),
+            std::string::npos);
+  EXPECT_NE(error_at("municipal_ranges = [\"10.0.0.0/8\", \"nope\"]\n").find("'nope'"),
+            std::string::npos);
+  EXPECT_NE(error_at("city_mmdb = [1]\n").find("list of strings"), std::string::npos);
+  EXPECT_NE(error_at("assumed_accuracy_km = -1\n").find("x.toml:2"), std::string::npos);
+  EXPECT_NE(error_at("boundary = \"\"\n").find("cannot be empty"), std::string::npos);
+  EXPECT_NE(error_at("mmdb = \"x\"\n").find("unknown key 'geo.mmdb'"), std::string::npos);
+}
+
+TEST(Config, CaptureSection) {
+  testing::TempDir dir;
+  testing::write_file(dir.file("c.toml"),
+                      "[capture]\ncredentials_file = \"creds/default.csv\"\nmax_flows = 1024\n"
+                      "stream_bytes = 8192\nflow_idle_seconds = 30\nflush_seconds = 5\n");
+  auto c = load_config(dir.file("c.toml"));
+  ASSERT_TRUE(c) << c.error().to_string();
+  EXPECT_EQ(c->credentials_file, dir.file("creds/default.csv"));
+  EXPECT_EQ(c->capture_max_flows, 1024u);
+  EXPECT_EQ(c->capture_stream_bytes, 8192u);
+  EXPECT_EQ(c->capture_flow_idle_seconds, 30u);
+  EXPECT_EQ(c->capture_flush_seconds, 5u);
+  testing::write_file(dir.file("d.toml"), "[capture]\nmax_flows = 1\n");
+  auto d = load_config(dir.file("d.toml"));
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().where, dir.file("d.toml") + ":2");
+  auto example = load_config(testing::source_path("deploy/citywatch.example.toml"));
+  ASSERT_TRUE(example);
+  EXPECT_EQ(example->credentials_file, "");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "db/finding_store.h"
 #include "db/store.h"
 #include "tests/support/test_support.h"
 
@@ -39,6 +40,27 @@ class DbTest : public ::testing::Test {
     ASSERT_TRUE(id);
     auto counts = store_->write_chunk(chunk, *id);
     ASSERT_TRUE(counts) << counts.error().to_string();
+  }
+  // Records a finding as the risk stage does (opened at t); returns its id.
+  std::int64_t finding(const std::string& ip, std::uint16_t port, core::UnixSeconds t,
+                       core::FindingKind kind = core::FindingKind::kExposedService,
+                       const std::string& code = "telnet",
+                       core::Severity severity = core::Severity::kHigh) {
+    core::Finding f;
+    f.ip = *core::IpAddress::parse(ip);
+    f.port = port;
+    f.kind = kind;
+    f.code = code;
+    f.severity = severity;
+    f.sentence = code + " on port " + std::to_string(port);
+    f.evidence = {"shodan/" + ip + "/" + std::to_string(port) + "/tcp/" + std::to_string(t)};
+    f.observed_at = t;
+    FindingStore findings(conn());
+    auto outcome = findings.record_present(f, t);
+    EXPECT_TRUE(outcome) << outcome.error().to_string();
+    auto stmt = conn().prepare("SELECT max(id) FROM findings");
+    EXPECT_TRUE(stmt && stmt->step());
+    return stmt->int64(0);
   }
   Connection& conn() { return store_->connection(); }
   std::int64_t count(const char* table) { return *store_->count(table); }

@@ -27,6 +27,36 @@ TEST_F(PrivacyTest, ExportHoldsEverythingAboutTheAddressAndOnlyIt) {
   EXPECT_NE(none->find(R"("device":null)"), std::string::npos);
 }
 
+TEST_F(PrivacyTest, ExportAndEraseCoverFindingsTheirHistoryAndExemptions) {
+  write({seen("192.0.2.10", 23, 1000, core::Source::kShodan, "telnet"),
+         seen("192.0.2.11", 23, 1000, core::Source::kShodan, "telnet")});
+  std::int64_t id = finding("192.0.2.10", 23, 1000);
+  std::int64_t other = finding("192.0.2.11", 23, 1000);
+  FindingStore findings(conn());
+  Exemption e;
+  e.finding_id = id;
+  e.reason = "accepted-risk";
+  e.by = "ciso";
+  e.until = 99999;
+  ASSERT_TRUE(findings.exempt(e, 1500));
+
+  auto json = export_address(conn(), *core::IpAddress::parse("192.0.2.10"), 2000);
+  ASSERT_TRUE(json) << json.error().to_string();
+  EXPECT_NE(json->find(R"("findings":[{"id":)" + std::to_string(id)), std::string::npos) << *json;
+  EXPECT_NE(json->find(R"("event":"opened")"), std::string::npos);
+  EXPECT_NE(json->find(R"("event":"exempted")"), std::string::npos);
+  EXPECT_NE(json->find(R"("location":{"in_city":)"), std::string::npos);
+
+  auto erased = erase_address(conn(), *core::IpAddress::parse("192.0.2.10"));
+  ASSERT_TRUE(erased);
+  EXPECT_EQ(scalar("SELECT count(*) FROM findings"), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM findings WHERE id = " + std::to_string(other)), 1);
+  EXPECT_EQ(scalar("SELECT count(*) FROM finding_events WHERE finding_id = " + std::to_string(id)),
+            0);
+  EXPECT_EQ(count("exemptions"), 0);
+  EXPECT_EQ(scalar("SELECT count(*) FROM finding_events"), 1);  // the other device's opening
+}
+
 TEST_F(PrivacyTest, EraseRemovesTheAddressFromEveryTable) {
   write({seen("192.0.2.10", 23, 1000), seen("192.0.2.10", 80, 2000), seen("2001:db8::10", 80, 2000),
          seen("192.0.2.11", 80, 2000)});

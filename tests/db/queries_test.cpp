@@ -27,7 +27,7 @@ class QueriesTest : public DbTest {
 };
 
 TEST_F(QueriesTest, PagesVisitEveryDeviceOnceAcrossBothFamilies) {
-  DeviceFilter f;
+  DeviceQuery f;
   f.limit = 7;
   std::set<std::string> seen_ips;
   int pages = 0;
@@ -45,33 +45,33 @@ TEST_F(QueriesTest, PagesVisitEveryDeviceOnceAcrossBothFamilies) {
 }
 
 TEST_F(QueriesTest, FiltersNarrowTheList) {
-  DeviceFilter f;
+  DeviceQuery f;
   f.network = core::Prefix::parse("192.0.2.8/29");
   auto net = list_devices(conn(), {}, f);
   ASSERT_TRUE(net);
   ASSERT_EQ(net->size(), 8u);
   EXPECT_EQ(net->front().ip.to_string(), "192.0.2.8");
-  DeviceFilter v6;
+  DeviceQuery v6;
   v6.network = core::Prefix::parse("2001:db8::/64");
   EXPECT_EQ(list_devices(conn(), {}, v6)->size(), 5u);
-  DeviceFilter proto;
+  DeviceQuery proto;
   proto.protocol = "TELNET";
   EXPECT_EQ(list_devices(conn(), {}, proto)->size(), 5u);
-  DeviceFilter port;
+  DeviceQuery port;
   port.port = 1883;
   auto plug = list_devices(conn(), {}, port);
   ASSERT_EQ(plug->size(), 1u);
   EXPECT_EQ(plug->front().vendor, "Tasmota");
-  DeviceFilter vendor;
+  DeviceQuery vendor;
   vendor.vendor = "tasmota";
   EXPECT_EQ(list_devices(conn(), {}, vendor)->size(), 1u);
-  DeviceFilter recent;
+  DeviceQuery recent;
   recent.seen_after = 2000;
   EXPECT_EQ(list_devices(conn(), {}, recent)->size(), 6u);
 }
 
 TEST_F(QueriesTest, CursorsAndNetworksCombine) {
-  DeviceFilter f;
+  DeviceQuery f;
   f.network = core::Prefix::parse("192.0.2.16/28");
   f.after = core::IpAddress::parse("192.0.2.3");  // below the network: start at its beginning
   auto from_start = list_devices(conn(), {}, f);
@@ -81,7 +81,7 @@ TEST_F(QueriesTest, CursorsAndNetworksCombine) {
   EXPECT_EQ(list_devices(conn(), {}, f)->front().ip.to_string(), "192.0.2.21");
   f.after = core::IpAddress::parse("2001:db8::1");  // beyond it: nothing left
   EXPECT_TRUE(list_devices(conn(), {}, f)->empty());
-  DeviceFilter all_v6;
+  DeviceQuery all_v6;
   all_v6.network = core::Prefix::parse("::/0");
   EXPECT_EQ(list_devices(conn(), {}, all_v6)->size(), 5u);
   ServiceFilter sf;

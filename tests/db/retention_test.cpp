@@ -73,6 +73,24 @@ TEST_F(RetentionTest, DevicesNotSeenForTheirPeriodGoWithTheirServices) {
   }
 }
 
+TEST_F(RetentionTest, APurgedDeviceTakesItsFindingsButTheirCountsStay) {
+  write({seen("192.0.2.1", 23, 10 * kDay, core::Source::kShodan, "telnet"),
+         seen("192.0.2.2", 23, 30 * kDay, core::Source::kShodan, "telnet")});
+  finding("192.0.2.1", 23, 10 * kDay + 5);
+  finding("192.0.2.2", 23, 30 * kDay + 5);
+  RetentionCutoffs c;
+  c.now = 40 * kDay;
+  c.observations_before = 20 * kDay;
+  c.devices_before = 25 * kDay;
+  auto purged = apply_retention(conn(), c);
+  ASSERT_TRUE(purged) << purged.error().to_string();
+  EXPECT_EQ(purged->findings, 1);
+  EXPECT_EQ(count("findings"), 1);
+  EXPECT_EQ(count("finding_events"), 1);
+  EXPECT_EQ(scalar("SELECT value FROM daily_counts WHERE day = 10 AND metric = 'findings_opened'"),
+            1);
+}
+
 TEST_F(RetentionTest, AuditRunsAndDeadTokensHaveTheirOwnPeriods) {
   ASSERT_TRUE(append_audit(
       conn(), {{0, 5, "a", "admin", "x", "", "", ""}, {0, 500, "a", "admin", "y", "", "", ""}}));

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "tests/support/test_support.h"
 
 namespace citywatch::db {
@@ -119,6 +121,113 @@ TEST_F(StoreTest, FinishedImportsAreRecorded) {
   EXPECT_EQ(stmt->int64(2), 7);
   EXPECT_EQ(stmt->int64(4), 1);
   EXPECT_EQ(stmt->text(5), "x.rejects");
+}
+
+// A stand-in for the geolocator: 192.0.2.0/25 is in the city (district D1), the rest outside,
+// 2001:db8::/32 not locatable; a feed city of "Elsewhere" contradicts a yes.
+void fake_locate(const core::Observation& o, core::Location& out) {
+  out = {};
+  if (!o.ip.is_v4()) {
+    out.note = "not locatable";
+    return;
+  }
+  bool in = (o.ip.v4_value() & 0xff) < 128;
+  out.in_city = in ? core::InCity::kYes : core::InCity::kNo;
+  out.method = core::LocateMethod::kMmdb;
+  out.confidence = 0.8;
+  out.latitude = 52.08;
+  out.longitude = 4.31;
+  out.accuracy_km = 1;
+  out.asn = 64496;
+  out.organisation = "Demo Telecom";
+  if (in) {
+    out.district_code = "D1";
+    out.district_name = "District One";
+  }
+  out.feed_city = o.geo.city;
+  if (!o.geo.city.empty()) {
+    out.feed_in_city = o.geo.city == "Elsewhere" ? core::InCity::kNo : core::InCity::kYes;
+    out.feed_disagrees = out.feed_in_city != out.in_city;
+  }
+}
+
+TEST_F(StoreTest, StoresLocationsAndCountsFeedDisagreements) {
+  auto a = service("192.0.2.1", 80, 1000);
+  a.geo.city = "Elsewhere";
+  auto b = service("192.0.2.1", 443, 1001);
+  b.geo.city = "Elsewhere";
+  auto c = service("192.0.2.200", 80, 1000);
+  auto d = service("2001:db8::1", 80, 1000);
+  std::vector<core::Observation> chunk{a, b, c, d};
+  auto counts = store_->write_chunk(chunk, import_id_, fake_locate, 5000);
+  ASSERT_TRUE(counts) << counts.error().to_string();
+  EXPECT_EQ(counts->by_in_city[static_cast<int>(core::InCity::kYes)], 2u);
+  EXPECT_EQ(counts->by_in_city[static_cast<int>(core::InCity::kNo)], 1u);
+  EXPECT_EQ(counts->by_in_city[static_cast<int>(core::InCity::kUnknown)], 1u);
+  EXPECT_EQ(counts->feed_disagreements, 2u);
+  // The same records again are duplicates: nothing located, nothing counted twice.
+  auto again = store_->write_chunk(chunk, import_id_, fake_locate, 6000);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->feed_disagreements, 0u);
+
+  std::map<std::string, DeviceRecord> devices;
+  ASSERT_TRUE(
+      store_->for_each_device([&](const DeviceRecord& r) { devices[r.ip.to_string()] = r; }));
+  const DeviceRecord& in = devices.at("192.0.2.1");
+  EXPECT_EQ(in.location.in_city, core::InCity::kYes);
+  EXPECT_EQ(in.location.district_code, "D1");
+  EXPECT_EQ(in.location.district_name, "District One");
+  EXPECT_EQ(in.location.method, core::LocateMethod::kMmdb);
+  EXPECT_DOUBLE_EQ(in.location.confidence, 0.8);
+  EXPECT_DOUBLE_EQ(*in.location.accuracy_km, 1);
+  EXPECT_EQ(in.location.feed_city, "Elsewhere");
+  EXPECT_EQ(in.location.feed_in_city, core::InCity::kNo);
+  EXPECT_EQ(in.geo_disagreements, 2);
+  EXPECT_EQ(in.located_at, 5000);
+  EXPECT_EQ(in.asn, 64496u);  // the feed gave none: filled from the lookup
+  EXPECT_EQ(in.org, "Demo Telecom");
+  EXPECT_EQ(devices.at("192.0.2.200").location.in_city, core::InCity::kNo);
+  EXPECT_TRUE(devices.at("192.0.2.200").location.district_code.empty());
+  EXPECT_EQ(devices.at("2001:db8::1").location.in_city, core::InCity::kUnknown);
+  EXPECT_EQ(devices.at("2001:db8::1").location.note, "not locatable");
+}
+
+TEST_F(StoreTest, UnknownNeverOverwritesALocatedDevice) {
+  std::vector<core::Observation> first{service("192.0.2.1", 80, 1000)};
+  ASSERT_TRUE(store_->write_chunk(first, import_id_, fake_locate, 1));
+  std::vector<core::Observation> later{service("192.0.2.1", 80, 2000)};
+  auto unknown = [](const core::Observation&, core::Location& out) { out = {}; };
+  ASSERT_TRUE(store_->write_chunk(later, import_id_, unknown, 2));
+  std::vector<DeviceRecord> devices;
+  ASSERT_TRUE(store_->for_each_device([&](const DeviceRecord& r) { devices.push_back(r); }));
+  ASSERT_EQ(devices.size(), 1u);
+  EXPECT_EQ(devices[0].location.in_city, core::InCity::kYes);
+  EXPECT_EQ(devices[0].location.district_code, "D1");
+  EXPECT_EQ(devices[0].last_seen, 2000);
+}
+
+TEST_F(StoreTest, FiltersDevicesByInCityAndDistrict) {
+  std::vector<core::Observation> chunk{
+      service("192.0.2.1", 80, 1000), service("192.0.2.2", 80, 1000),
+      service("192.0.2.200", 80, 1000), service("2001:db8::1", 80, 1000)};
+  ASSERT_TRUE(store_->write_chunk(chunk, import_id_, fake_locate, 1));
+  std::vector<core::Observation> unlocated{service("198.51.100.7", 80, 1000)};
+  ASSERT_TRUE(store_->write_chunk(unlocated, import_id_));  // no locator: NULL counts as unknown
+  auto ips = [&](const DeviceFilter& f) {
+    std::vector<std::string> out;
+    EXPECT_TRUE(store_->for_each_device(
+        f, [&](const DeviceRecord& r) { out.push_back(r.ip.to_string()); }));
+    EXPECT_EQ(*store_->count_devices(f), static_cast<std::int64_t>(out.size()));
+    return out;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(ips({{core::InCity::kYes, core::InCity::kPossibly}, ""}),
+            (V{"192.0.2.1", "192.0.2.2"}));
+  EXPECT_EQ(ips({{core::InCity::kNo}, ""}), (V{"192.0.2.200"}));
+  EXPECT_EQ(ips({{core::InCity::kUnknown}, ""}), (V{"198.51.100.7", "2001:db8::1"}));
+  EXPECT_EQ(ips({{}, "D1"}), (V{"192.0.2.1", "192.0.2.2"}));
+  EXPECT_EQ(ips({{core::InCity::kNo}, "D1"}), V{});
+  EXPECT_EQ(ips({}).size(), 5u);
 }
 
 }  // namespace

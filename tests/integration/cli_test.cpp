@@ -50,7 +50,7 @@ TEST_F(Cli, ImportIsIdempotentByRecord) {
   testing::write_file(copy, testing::read_file(snmp));
   auto third = cw({"import", "shadowserver", copy});
   EXPECT_NE(third.out.find("duplicates    3"), std::string::npos);
-  auto devices = cw({"devices", "--format", "json"});
+  auto devices = cw({"devices", "--all", "--format", "json"});
   EXPECT_EQ(lines(devices.out), 3u);
   EXPECT_NE(devices.out.find("\"vendor\":\"MikroTik\""), std::string::npos);
 }
@@ -121,11 +121,20 @@ TEST_F(Cli, UsageErrorsExit64AndHelpHasExamples) {
   EXPECT_EQ(cw({"import", "censys", "x"}).exit_code, 64);
   EXPECT_EQ(cw({"frobnicate"}).exit_code, 64);
   EXPECT_EQ(cw({"devices", "--format", "xml"}).exit_code, 64);
-  for (const char* cmd : {"init", "import", "devices", "services"}) {
-    auto help = citywatch({cmd, "--help"});
-    EXPECT_EQ(help.exit_code, 0) << cmd;
-    EXPECT_NE(help.out.find("Example:"), std::string::npos) << cmd;
+  for (std::vector<std::string> cmd : std::vector<std::vector<std::string>>{{"init"},
+                                                                            {"import"},
+                                                                            {"devices"},
+                                                                            {"services"},
+                                                                            {"locate"},
+                                                                            {"geodb"},
+                                                                            {"geodb", "fetch"}}) {
+    cmd.push_back("--help");
+    auto help = citywatch(cmd);
+    EXPECT_EQ(help.exit_code, 0) << cmd[0];
+    EXPECT_NE(help.out.find("Example:"), std::string::npos) << cmd[0] << " " << cmd[1];
   }
+  EXPECT_EQ(cw({"geodb"}).exit_code, 64);
+  EXPECT_EQ(cw({"locate"}).exit_code, 64);
   EXPECT_NE(citywatch({"--help"}).out.find("Example:"), std::string::npos);
 }
 

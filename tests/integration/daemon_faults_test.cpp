@@ -160,11 +160,14 @@ TEST(DaemonFaults, AFullDiskFailsTheImportClearlyAndReadinessThenRecovers) {
   auto asked = d.send("POST", "/api/v1/jobs/dropdir/run", "", token);
   ASSERT_EQ(asked.status, 202) << asked.body;
   std::string error;
-  ASSERT_TRUE(testing::wait_for([&] {
-    error =
-        testing::query_text(db, "SELECT coalesce(last_error, '') FROM jobs WHERE name = 'dropdir'");
-    return error.find("full") != std::string::npos;
-  })) << d.log();
+  ASSERT_TRUE(testing::wait_for(
+      [&] {
+        error = testing::query_text(
+            db, "SELECT coalesce(last_error, '') FROM jobs WHERE name = 'dropdir'");
+        return error.find("full") != std::string::npos;
+      },
+      std::chrono::seconds(120)))
+      << d.log();
   EXPECT_NE(error.find("database or disk is full"), std::string::npos) << error;
   auto ready = d.get("/readyz");
   EXPECT_EQ(ready.status, 503) << ready.body;
@@ -180,7 +183,9 @@ TEST(DaemonFaults, AFullDiskFailsTheImportClearlyAndReadinessThenRecovers) {
       << d.get("/readyz").body;
   ASSERT_TRUE(testing::wait_for(
       [&] { return d.send("POST", "/api/v1/jobs/dropdir/run", "", token).status == 202; }));
-  EXPECT_TRUE(testing::wait_for([&] { return fs::exists(drop + "/done/shodan/feed.json"); }))
+  // Every record is fingerprinted, located and assessed: slow under the sanitizers.
+  EXPECT_TRUE(testing::wait_for([&] { return fs::exists(drop + "/done/shodan/feed.json"); },
+                                std::chrono::seconds(120)))
       << d.log();
   EXPECT_EQ(testing::query_int(
                 db, "SELECT count(*) FROM observations WHERE ip >= 168361984 AND ip < 168427520"),

@@ -163,6 +163,10 @@ TEST_F(DaemonLifecycle, KillDashNineDuringAScheduledImportLosesAndDuplicatesNoth
   EXPECT_EQ(testing::query_text(db_, "SELECT status FROM imports ORDER BY id"),
             "interrupted;done;");
   EXPECT_EQ(q("SELECT imported + duplicates FROM imports WHERE status = 'done'"), kBanners);
+  // The run is recorded as finished just after the file moved.
+  EXPECT_TRUE(testing::wait_for(
+      [&] { return q("SELECT count(*) FROM job_runs WHERE status = 'running'") == 0; },
+      std::chrono::seconds(30)));
   EXPECT_EQ(testing::query_text(db_,
                                 "SELECT status FROM job_runs WHERE job_id = (SELECT id FROM "
                                 "jobs WHERE name = 'dropdir') ORDER BY id"),
@@ -279,6 +283,53 @@ TEST_F(DaemonLifecycle, FetchesShodanOnScheduleAndAlertsTheSocOnFailureAndStalen
             std::string::npos);
   d->signal(SIGTERM);
   EXPECT_EQ(d->wait_exit(), 0);
+}
+
+// The daemon imports through the same path as `citywatch import`: a dropped file ends up
+// fingerprinted, located and assessed exactly as the CLI leaves it, and a new critical finding
+// (here infected devices from a darknet report) reaches the SOC.
+TEST_F(DaemonLifecycle, ADroppedFileIsAssessedLikeTheCliAndCriticalFindingsReachTheSoc) {
+  const std::string report = "2026-11-22-event4_honeypot_darknet-demo-nl.csv";
+  const std::string telnet = "2026-11-21-scan_telnet-demo-nl.csv";
+  SyslogReceiver soc;
+  write_config(
+      "[feeds.dropdir]\npath = \"drop\"\nschedule = \"every 1h\"\n[alerts]\n"
+      "syslog = \"udp://127.0.0.1:" +
+      std::to_string(soc.port()) + "\"\n");
+  for (const auto& name : {report, telnet}) {
+    fs::create_directories(dir_.file("drop/shadowserver"));
+    fs::copy_file(testing::source_path("data/demo/" + name),
+                  dir_.file("drop/shadowserver/" + name));
+  }
+  auto d = start();
+  std::string alert = soc.wait_for("critical_finding");
+  ASSERT_FALSE(alert.empty()) << d->log();
+  EXPECT_NE(alert.find(R"(finding_kind="infected")"), std::string::npos) << alert;
+  ASSERT_TRUE(testing::wait_for([&] {
+    return fs::exists(dir_.file("drop/done/shadowserver/" + report)) &&
+           fs::exists(dir_.file("drop/done/shadowserver/" + telnet));
+  })) << d->log();
+  d->signal(SIGTERM);
+  ASSERT_EQ(d->wait_exit(), 0);
+
+  std::string cli_db = dir_.file("cli.db");
+  ASSERT_EQ(testing::citywatch({"--db", cli_db, "init"}).exit_code, 0);
+  for (const auto& name : {telnet, report}) {
+    auto r = testing::citywatch(
+        {"--db", cli_db, "import", "shadowserver", testing::source_path("data/demo/" + name)});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  const std::string findings =
+      "SELECT quote(ip) || '|' || port || '|' || kind || '|' || code || '|' || severity || '|' || "
+      "confidence || '|' || status || '|' || sentence FROM findings ORDER BY ip, port, kind, code";
+  const std::string devices =
+      "SELECT quote(ip) || '|' || quote(vendor) || '|' || quote(device_type) || '|' || risk_score "
+      "|| '|' || quote(risk_explanation) || '|' || quote(in_city) || '|' || quote(district_code) "
+      "|| '|' || quote(geo_method) FROM devices ORDER BY ip";
+  EXPECT_GT(q("SELECT count(*) FROM findings WHERE kind = 'infected'"), 0);
+  EXPECT_GT(q("SELECT count(*) FROM devices WHERE in_city IS NOT NULL"), 0);
+  EXPECT_EQ(testing::query_text(db_, findings), testing::query_text(cli_db, findings));
+  EXPECT_EQ(testing::query_text(db_, devices), testing::query_text(cli_db, devices));
 }
 
 TEST_F(DaemonLifecycle, StartupMistakesExitWithTheRightCodeInsteadOfLooping) {

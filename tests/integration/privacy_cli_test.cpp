@@ -51,6 +51,8 @@ TEST_F(CliTools, PrivacyExportAndEraseAnswerADataSubject) {
   EXPECT_EQ(doc["address"], "192.0.2.10");
   EXPECT_EQ(doc["services"].size(), 2u);
   EXPECT_EQ(doc["observations"].size(), 2u);
+  ASSERT_FALSE(doc["findings"].empty()) << exported.out;  // telnet reachable: exposed service
+  EXPECT_EQ(doc["findings"][0]["history"][0]["event"], "opened");
   EXPECT_EQ(exported.out.find("192.0.2.100"), std::string::npos);
   auto to_file = cw({"privacy", "export", "192.0.2.10", "--output", dir_.file("subject.json")});
   ASSERT_EQ(to_file.exit_code, 0);
@@ -64,7 +66,10 @@ TEST_F(CliTools, PrivacyExportAndEraseAnswerADataSubject) {
   auto counts = json::parse(erased.out);
   EXPECT_EQ(counts["observations"], 2);
   EXPECT_EQ(counts["devices"], 1);
+  EXPECT_GE(counts["findings"], 1);
   EXPECT_EQ(counts["reject_records"], 1);
+  EXPECT_EQ(q("SELECT count(*) FROM findings"), 0);
+  EXPECT_EQ(q("SELECT count(*) FROM finding_events"), 0);
   EXPECT_EQ(q("SELECT count(*) FROM devices"), 1);
   for (const auto& f : fs::directory_iterator(reject_dir)) {
     EXPECT_EQ(testing::read_file(f.path().string()).find("192.0.2.10\""), std::string::npos);
