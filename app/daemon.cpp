@@ -264,7 +264,13 @@ core::Result<int> run_daemon(const Context& context, const ServeOptions& options
                        &cache,
                        &logins,
                        &health};
-  const WebAssets web = WebAssets::load(web_dir(first));
+  // The district outlines the map draws: the configured file, as it is (open data).
+  std::vector<WebAssets::Extra> geo_files;
+  if (!first.geo.district_file.empty()) {
+    geo_files.push_back(
+        {"/assets/geo/districts.geojson", first.geo.district_file, "application/geo+json"});
+  }
+  const WebAssets web = WebAssets::load(web_dir(first), geo_files);
   if (!web.missing().empty()) {
     log->warn(
         "web_assets_missing dir={} first={} count={} note=the dashboard answers 503 until "

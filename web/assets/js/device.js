@@ -24,13 +24,13 @@ export async function render(container, ctx) {
         el('p', {}, el('a', { href: '#/findings', text: 'Back to the findings' })));
       return;
     }
-    const d = r.device || r;
-    const loc = r.location || d.location || d;
-    const fp = r.fingerprint || d.fingerprint || d;
-    const risk = r.risk || d.risk || {};
-    const score = pick(risk.score, d.risk_score, d.score);
-    const explanation = pick(risk.explanation, r.score_explanation, d.risk_explanation, r.explanation) || {};
-    const findings = r.findings || d.findings || [];
+    const d = r.device || {};
+    const risk = r.risk || {};
+    const loc = risk.location || {};
+    const fp = d;
+    const score = pick(risk.risk_score, d.risk_score);
+    const explanation = risk.risk_explanation || {};
+    const findings = r.findings || [];
 
     const header = el('div', { class: 'device-head' },
       el('h1', {}, 'Device ', el('span', { class: 'mono', id: 'device-ip', text: d.ip })),
@@ -42,8 +42,7 @@ export async function render(container, ctx) {
       dl([
         ['Vendor', fp.vendor], ['Model', fp.model], ['Type', fp.device_type], ['Firmware', fp.firmware],
         ['CPE', fp.cpe ? el('span', { class: 'mono', text: fp.cpe }) : null],
-        ['Matched rule', pick(fp.fingerprint_rule, fp.rule)],
-        ['Rule confidence', pick(fp.fingerprint_confidence, fp.confidence)],
+        ['Matched rule', fp.fingerprint_rule],
         ['Host name', d.hostname], ['Organisation', d.org], ['AS', d.asn ? `AS${d.asn}` : null],
         ['First seen', time(d.first_seen)], ['Last seen', time(d.last_seen)],
       ]));
@@ -51,15 +50,13 @@ export async function render(container, ctx) {
     const where = el('section', { class: 'card', 'aria-labelledby': 'loc-title' },
       el('h2', { id: 'loc-title', text: 'Location' }),
       dl([
-        ['In the city', pick(loc.in_city)],
-        ['District', pick(loc.district_name, loc.district) ? `${pick(loc.district_name, loc.district)}${loc.district_code ? ' (' + loc.district_code + ')' : ''}` : null],
-        ['City (geolocation)', pick(loc.geo_city, loc.city)],
-        ['Postal code', loc.geo_postal_code || loc.postal_code],
-        ['Coordinates', typeof loc.latitude === 'number' ? `${loc.latitude.toFixed(4)}, ${loc.longitude.toFixed(4)}${loc.accuracy_km ? ' (± ' + loc.accuracy_km + ' km)' : ''}` : null],
-        ['How it was located', pick(loc.geo_method, loc.method)],
-        ['Confidence', pick(loc.geo_confidence, loc.confidence)],
-        ['Note', pick(loc.geo_note, loc.note)],
-        ['Located at', loc.located_at ? time(loc.located_at) : null],
+        ['In the city', loc.in_city],
+        ['District', loc.district_name ? `${loc.district_name}${loc.district_code ? ' (' + loc.district_code + ')' : ''}` : loc.district_code],
+        ['City (geolocation)', loc.city],
+        ['Point', typeof loc.lat === 'number' ? `${loc.lat.toFixed(4)}, ${loc.lon.toFixed(4)}${loc.accuracy_km ? ' (± ' + loc.accuracy_km + ' km)' : ''}` : null],
+        ['How it was located', loc.method ? label(loc.method) : null],
+        ['Confidence', typeof loc.confidence === 'number' ? `${Math.round(loc.confidence * 100)} %` : loc.confidence],
+        ['Note', loc.note],
       ]));
     if (!where.querySelector('dd')) where.append(el('p', { class: 'muted', text: 'Not located yet.' }));
 
@@ -69,7 +66,7 @@ export async function render(container, ctx) {
       contributions.length ? el('table', { class: 'data', id: 'score-table' },
         el('thead', {}, el('tr', {}, ['Finding', 'Points', 'Why'].map((h) => el('th', { scope: 'col', text: h })))),
         el('tbody', {}, contributions.map((c) => el('tr', {},
-          el('td', { text: label(pick(c.code, c.kind)) }),
+          el('td', { text: `${label(c.kind)} · ${c.code}${c.port ? ', port ' + c.port : ''}${c.severity ? ' (' + c.severity + ')' : ''}` }),
           el('td', { class: 'n', text: typeof c.points === 'number' ? c.points.toFixed(0) : String(c.points ?? '') }),
           el('td', { text: c.why || '' })))))
         : el('p', { class: 'muted', text: 'No active findings add to the score.' }),
@@ -134,10 +131,13 @@ function timeline(r, findings) {
   const events = [];
   const d = r.device || r;
   if (d.first_seen) events.push({ at: d.first_seen, text: 'First seen' });
-  for (const e of r.timeline || r.events || []) events.push({ at: e.at, text: `${label(e.event)}${e.finding_kind ? ' · ' + label(e.finding_kind) : ''}${e.note ? ' · ' + e.note : ''}` });
-  for (const f of findings) {
-    for (const e of f.history || f.events || []) events.push({ at: e.at, text: `${label(e.event)}: ${label(f.kind)} (${f.code})${e.status ? ' → ' + e.status : ''}${e.note ? ' · ' + e.note : ''}` });
+  // Opened, seen again, notified, fixed, reopened, gone, exempted: each finding's events.
+  for (const h of r.finding_history || []) {
+    const e = h.event || {};
+    // When the evidence was seen, not when we processed it.
+    events.push({ at: e.observed_at || e.at, text: `${label(e.event)}: ${label(h.kind)} (${h.code}${h.port ? ', port ' + h.port : ''})${e.status ? ' → ' + e.status : ''}${e.note ? ' · ' + e.note : ''}` });
   }
+  void findings;
   for (const h of r.history || []) {
     events.push({ at: h.date + 'T00:00:00Z', text: `Seen by ${(h.sources || []).join ? h.sources.join(', ') : h.sources}: ${num(h.observations)} observations, ports ${(h.ports || []).join ? h.ports.join(', ') : h.ports}`, quiet: true });
   }

@@ -1,12 +1,12 @@
-// The findings table: filters (district, kind, severity, score, status, vendor, operator),
-// sorting and paging done by the server, CSV export of everything the filters match, and
+// The findings table: filters (district, kind, severity, score, status, last seen), newest
+// first, filtering and paging done by the server, CSV export of everything the filters match, and
 // exemptions (reason and expiry). The district map above it filters by a click.
 import { el, time, num, label, severityBadge, csv, download, SEVERITIES } from './format.js';
 import { drawMap } from './map.js';
 import { districtValues, loadDistricts } from './overview.js';
 
 export const KINDS = ['no-auth', 'default-password', 'vulnerable', 'exposed-service', 'infected'];
-export const STATUSES = ['open', 'notified', 'reopened', 'fixed', 'verified', 'gone', 'exempt'];
+export const STATUSES = ['open', 'notified', 'reopened', 'fixed', 'verified', 'gone'];
 const PAGE = 50;
 const REASONS = [
   ['not-ours', 'Not a device of a resident or business we can reach'],
@@ -19,15 +19,17 @@ const COLUMNS = [
   { title: 'Severity', sort: 'severity', cell: (f) => severityBadge(f.severity) },
   { title: 'Kind', sort: 'kind', cell: (f) => el('span', {}, label(f.kind), el('br'), el('small', { class: 'muted', text: f.code || '' })) },
   { title: 'Device', sort: 'ip', cell: (f) => el('a', { href: `#/device/${encodeURIComponent(f.ip)}`, class: 'mono', text: f.port ? `${f.ip} :${f.port}` : f.ip }) },
-  { title: 'District', sort: 'district', cell: (f) => f.district_name || f.district || f.district_code || '–' },
-  { title: 'Vendor', sort: 'vendor', cell: (f) => [f.vendor, f.model].filter(Boolean).join(' ') || '–' },
-  { title: 'Operator', sort: 'operator', cell: (f) => f.operator || f.org || (f.asn ? `AS${f.asn}` : '–') },
-  { title: 'Score', sort: 'score', cell: (f) => String(f.score ?? f.device_score ?? '–'), numeric: true },
-  { title: 'Status', sort: 'status', cell: (f) => [label(f.status), f.exempt ? el('span', { class: 'tag', text: 'exempt' }) : null] },
+  { title: 'District', sort: 'district', cell: (f) => dev(f).district_name || dev(f).district_code || (dev(f).in_city === 'no' ? 'outside the city' : '–') },
+  { title: 'Score', sort: 'score', cell: (f) => String(dev(f).risk_score ?? '–'), numeric: true },
+  { title: 'Status', sort: 'status', cell: (f) => [label(f.status), f.exempt ? el('span', { class: 'tag', title: `exempt: ${f.exempt}`, text: 'exempt' }) : null] },
+  { title: 'First seen', sort: 'first_seen', cell: (f) => time(f.first_seen) },
   { title: 'Last seen', sort: 'last_seen', cell: (f) => time(f.last_seen) },
 ];
 
-const FILTERS = ['district', 'kind', 'severity', 'min_score', 'status', 'vendor', 'operator'];
+// The device a finding is on: district and score come with each finding.
+const dev = (f) => f.device || {};
+
+const FILTERS = ['district', 'kind', 'severity', 'min_score', 'status', 'since', 'until'];
 
 export async function render(container, ctx) {
   const { api, params } = ctx;
@@ -35,7 +37,8 @@ export async function render(container, ctx) {
   for (const k of FILTERS) state[k] = params.get(k) || '';
   let cursors = [null];  // the cursor of each page shown so far
   let page = 0;
-  let sortable = true;
+  // The findings listing is newest first; sorting by a column needs the server to offer it.
+  let sortable = false;
 
   const districts = await loadDistricts(api).catch(() => []);
   const shapes = await ctx.districtShapes();
@@ -49,9 +52,9 @@ export async function render(container, ctx) {
     field('f-kind', 'Kind', select('kind', KINDS.map((k) => [k, label(k)]))),
     field('f-severity', 'Severity', select('severity', SEVERITIES.map((s) => [s, label(s)]))),
     field('f-min_score', 'Minimum score', el('input', { id: 'f-min_score', name: 'min_score', type: 'number', min: 0, max: 100, inputmode: 'numeric', value: state.min_score })),
-    field('f-status', 'Status', select('status', STATUSES.map((s) => [s, label(s)]))),
-    field('f-vendor', 'Vendor', el('input', { id: 'f-vendor', name: 'vendor', value: state.vendor, autocomplete: 'off' })),
-    field('f-operator', 'Operator', el('input', { id: 'f-operator', name: 'operator', value: state.operator, autocomplete: 'off' })),
+    field('f-status', 'Status', select('status', [['open,notified,reopened', 'Active (open, notified, reopened)'], ...STATUSES.map((s) => [s, label(s)])])),
+    field('f-since', 'Last seen from', el('input', { id: 'f-since', name: 'since', type: 'date', value: state.since })),
+    field('f-until', 'Last seen before', el('input', { id: 'f-until', name: 'until', type: 'date', value: state.until })),
     el('div', { class: 'field actions' },
       el('button', { type: 'submit', text: 'Apply' }),
       el('button', { type: 'button', class: 'secondary', onclick: () => { for (const k of FILTERS) state[k] = ''; sync(); } }, 'Clear'),
@@ -63,7 +66,7 @@ export async function render(container, ctx) {
     sync();
   });
   form.addEventListener('change', (e) => {
-    if (e.target.tagName === 'SELECT') form.requestSubmit();
+    if (e.target.tagName === 'SELECT' || e.target.type === 'date') form.requestSubmit();
   });
 
   const mapBox = el('div', { class: 'map-box small', id: 'findings-map' });
@@ -84,10 +87,6 @@ export async function render(container, ctx) {
   function query() {
     const q = {};
     for (const k of FILTERS) if (state[k]) q[k] = state[k];
-    if (state.status === 'exempt') {
-      delete q.status;
-      q.exempt = 'true';
-    }
     if (sortable && state.sort) {
       q.sort = state.sort;
       q.order = state.order;
@@ -146,7 +145,7 @@ export async function render(container, ctx) {
       return th;
     });
     head.push(el('th', { scope: 'col' }, el('span', { class: 'visually-hidden', text: 'Actions' })));
-    const rows = items.map((f) => el('tr', { 'data-finding': f.id, 'data-district': f.district_code || '' },
+    const rows = items.map((f) => el('tr', { 'data-finding': f.id, 'data-district': dev(f).district_code || '' },
       COLUMNS.map((c) => el('td', { class: c.numeric ? 'n' : '' }, c.cell(f))),
       el('td', {}, f.exempt ? el('button', { type: 'button', class: 'small secondary', onclick: () => unexempt(f) }, 'Lift exemption')
         : el('button', { type: 'button', class: 'small', 'aria-label': `Exempt finding ${f.id} (${label(f.kind)} on ${f.ip})`, onclick: () => openExempt(f) }, 'Exempt'))));
@@ -164,10 +163,11 @@ export async function render(container, ctx) {
       const rows = await api.all('/api/v1/findings', query());
       const cols = [
         ['id', (f) => f.id], ['ip', (f) => f.ip], ['port', (f) => f.port], ['kind', (f) => f.kind], ['code', (f) => f.code],
-        ['severity', (f) => f.severity], ['confidence', (f) => f.confidence], ['status', (f) => f.status], ['exempt', (f) => (f.exempt ? 'yes' : 'no')],
-        ['score', (f) => f.score ?? f.device_score], ['district_code', (f) => f.district_code], ['district', (f) => f.district_name],
-        ['vendor', (f) => f.vendor], ['model', (f) => f.model], ['operator', (f) => f.operator || f.org], ['first_seen', (f) => f.first_seen],
-        ['last_seen', (f) => f.last_seen], ['sentence', (f) => f.sentence],
+        ['severity', (f) => f.severity], ['confidence', (f) => f.confidence], ['status', (f) => f.status], ['exempt', (f) => f.exempt || ''],
+        ['risk_score', (f) => dev(f).risk_score], ['in_city', (f) => dev(f).in_city], ['district_code', (f) => dev(f).district_code],
+        ['district', (f) => dev(f).district_name], ['cves', (f) => (f.cves || []).map((c) => c.id + (c.kev ? ' (KEV)' : '')).join(' ')],
+        ['first_seen', (f) => f.first_seen], ['last_seen', (f) => f.last_seen], ['evidence', (f) => (f.evidence || []).join(' ')],
+        ['sentence', (f) => f.sentence],
       ].map(([title, value]) => ({ title, value }));
       const stamp = new Date().toISOString().slice(0, 10);
       download(`citywatch-findings-${stamp}${state.district ? '-' + state.district : ''}.csv`, csv(rows, cols));
@@ -211,7 +211,7 @@ export async function render(container, ctx) {
       const note = String(data.get('note') || '').trim();
       if (note) body.note = note;
       try {
-        await api.post(`/api/v1/findings/${encodeURIComponent(f.id)}/exemption`, body);
+        await api.post(`/api/v1/findings/${encodeURIComponent(f.id)}/exemptions`, body);
         dialog.close();
         ctx.status(`Finding ${f.id} is exempt until ${body.until}.`);
         await load();
@@ -224,7 +224,11 @@ export async function render(container, ctx) {
 
   async function unexempt(f) {
     try {
-      await api.del(`/api/v1/findings/${encodeURIComponent(f.id)}/exemption`);
+      // The finding's own exemptions in force (a whole-device exemption is lifted elsewhere).
+      const detail = await api.get(`/api/v1/findings/${encodeURIComponent(f.id)}`);
+      const active = (detail.exemptions || []).filter((x) => x.active && !x.whole_device);
+      if (!active.length) throw new Error('the whole device is exempt, not this finding alone');
+      for (const x of active) await api.del(`/api/v1/exemptions/${encodeURIComponent(x.id)}`);
       ctx.status(`The exemption of finding ${f.id} is lifted.`);
       await load();
     } catch (e) {

@@ -161,11 +161,11 @@ function legend(breaks, noun, hiddenBelow, anyHidden) {
     box.append(li);
   };
   item(ZERO, 'none');
-  let lo = 1;
-  breaks.forEach((b, i) => {
-    item(colour(b, breaks), lo === b ? `${b}` : `${lo}–${b}`);
-    lo = b + 1;
-    void i;
+  // Counts below the threshold arrive hidden, so the first class starts at the threshold.
+  let lo = anyHidden && hiddenBelow ? hiddenBelow : 1;
+  breaks.forEach((b) => {
+    if (b >= lo) item(colour(b, breaks), lo === b ? `${b}` : `${lo}–${b}`);
+    lo = Math.max(lo, b + 1);
   });
   if (anyHidden) item(HIDDEN, `fewer than ${hiddenBelow || 'a few'} (hidden)`);
   return box;

@@ -5,25 +5,31 @@ import { drawMap } from './map.js';
 import { lineChart } from './chart.js';
 
 let districtCache = null;
-// [{code, name, insecure_devices, ...}] from /api/v1/districts.
+// /api/v1/districts: {districts: [{code, name, devices, insecure_devices, insecure_by_severity,
+// insecure_by_kind}], no_district, city_total, suppressed_below}.
+export async function loadDistrictReport(api) {
+  return api.get('/api/v1/districts');
+}
 export async function loadDistricts(api, fresh = false) {
-  if (!districtCache || fresh) {
-    const r = await api.get('/api/v1/districts');
-    districtCache = (r.items || r.districts || []).map((d) => ({
-      ...d,
-      code: d.code || d.district_code,
-      name: d.name || d.district_name,
-    }));
-  }
+  if (!districtCache || fresh) districtCache = (await loadDistrictReport(api)).districts || [];
   return districtCache;
 }
 
 export function insecureOf(d) {
-  return d.insecure_devices !== undefined ? d.insecure_devices : d.devices_insecure !== undefined ? d.devices_insecure : d.insecure;
+  return d.insecure_devices;
 }
 
 export function districtValues(districts) {
   return new Map(districts.map((d) => [d.code, insecureOf(d)]));
+}
+
+// The sum of a per-day count over the last n days; hidden: some day's count was hidden.
+export function lastDays(days, key, n) {
+  const recent = days.slice(-n);
+  return {
+    total: recent.reduce((a, d) => a + (typeof d[key] === 'number' ? d[key] : 0), 0),
+    hidden: recent.some((d) => d[key] === null),
+  };
 }
 
 function counts(obj) {
@@ -71,23 +77,28 @@ export async function render(container, ctx) {
     el('section', { class: 'card', 'aria-labelledby': 'trend-title' }, el('h2', { id: 'trend-title', text: 'New and fixed, per day (last 30 days)' }), trendBox));
 
   async function load() {
-    const [stats, trends, districts, shapes] = await Promise.all([
+    const [stats, trends, report, shapes] = await Promise.all([
       api.get('/api/v1/stats/summary'),
-      api.get('/api/v1/trends', { days: 30 }).catch(() => null),
-      loadDistricts(api, true).catch(() => []),
+      api.get('/api/v1/trends', { days: 30 }),
+      loadDistrictReport(api).catch(() => ({ districts: [], city_total: {} })),
       ctx.districtShapes(),
     ]);
-    const f = stats.findings || stats;
+    const districts = report.districts || [];
+    districtCache = districts;
+    const city = report.city_total || {};
+    const days = trends.days || [];
+    const fresh = lastDays(days, 'new_findings', 7);
+    const fixed = lastDays(days, 'fixed_findings', 7);
     tiles.replaceChildren(
-      tile('tile-insecure', 'Insecure devices now', f.insecure_devices ?? f.devices_insecure, 'devices with an open finding'),
-      tile('tile-new', 'New this week', f.new_7d ?? f.findings_new_7d ?? f.insecure_new_7d, 'findings first seen in the last 7 days'),
-      tile('tile-fixed', 'Fixed this week', f.fixed_7d ?? f.findings_fixed_7d, 'findings fixed in the last 7 days'),
+      tile('tile-insecure', 'Insecure devices now', city.insecure_devices, `of ${num(city.devices)} devices in the city`),
+      tile('tile-new', 'New this week', fresh.total, 'findings first seen in the last 7 days'),
+      tile('tile-fixed', 'Fixed this week', fixed.total, 'findings fixed in the last 7 days'),
       tile('tile-devices', 'Devices seen', stats.devices, `${num(stats.devices_seen_7d)} seen this week`));
 
-    const findingsLink = (k, v) => `#/findings?${new URLSearchParams({ [k]: v })}`;
+    const findingsLink = (k, v) => `#/findings?${new URLSearchParams({ [k]: v, status: 'open,notified,reopened' })}`;
     breakdown.replaceChildren(
-      bars('by-severity', 'Open findings by severity', counts(f.by_severity ?? f.findings_by_severity), SEVERITIES, (k) => findingsLink('severity', k)),
-      bars('by-kind', 'Open findings by kind', counts(f.by_kind ?? f.findings_by_kind), null, (k) => findingsLink('kind', k)));
+      bars('by-severity', 'Insecure devices by their worst problem', counts(city.insecure_by_severity), SEVERITIES, (k) => findingsLink('severity', k)),
+      bars('by-kind', 'Insecure devices by kind of problem', counts(city.insecure_by_kind), null, (k) => findingsLink('kind', k)));
     for (const span of breakdown.querySelectorAll('.fill')) span.style.width = `${span.dataset.w}%`;
 
     if (shapes) {
@@ -105,13 +116,13 @@ export async function render(container, ctx) {
         el('th', { scope: 'row' }, el('a', { href: `#/findings?district=${encodeURIComponent(d.code)}`, text: d.name || d.code })),
         el('td', { class: 'n', text: num(insecureOf(d)) }))))));
 
-    const days = (trends && trends.days) || [];
     lineChart(trendBox, {
       title: 'New and fixed findings per day',
       dates: days.map((d) => d.date),
       series: [
-        { label: 'New', values: days.map((d) => d.new_findings ?? d.new ?? d.new_devices ?? null), colour: '#b3261e' },
-        { label: 'Fixed', values: days.map((d) => d.fixed_findings ?? d.fixed ?? null), colour: '#1b6e3a', dash: [6, 4] },
+        { label: 'New', values: days.map((d) => d.new_findings ?? null), colour: '#b3261e' },
+        { label: 'Fixed', values: days.map((d) => d.fixed_findings ?? null), colour: '#1b6e3a', dash: [6, 4] },
+        { label: 'Reopened', values: days.map((d) => d.reopened_findings ?? null), colour: '#9a4a00', dash: [2, 3] },
       ],
     });
   }

@@ -40,19 +40,11 @@ function showError(text) {
   box.textContent = text || '';
 }
 
-function countsOf(obj) {
-  if (!obj) return [];
-  if (Array.isArray(obj)) return obj.map((r) => [r.key, r.count]);
-  return Object.entries(obj);
-}
-
 async function refresh() {
-  let summary, districts, trends;
+  let report, trends;
   try {
-    [summary, districts, trends] = await Promise.all([
-      api.get('/api/v1/stats/summary'),
-      // A server without districts configured still shows its counts.
-      api.get('/api/v1/districts').catch((e) => (e.status === 404 ? { items: [] } : Promise.reject(e))),
+    [report, trends] = await Promise.all([
+      api.get('/api/v1/districts'),
       api.get('/api/v1/trends', { days: 30 }),
     ]);
   } catch (e) {
@@ -62,31 +54,34 @@ async function refresh() {
     return;
   }
   showError('');
-  const hidden = summary.suppressed_below;
-  const f = summary.findings || summary;
-  if (summary.city) $('screen-city').textContent = `in ${summary.city}`;
-  $('screen-updated').textContent = `Updated ${new Date(summary.generated_at || Date.now()).toLocaleString('en-GB', { timeZone: 'Europe/Amsterdam', hour: '2-digit', minute: '2-digit', day: 'numeric', month: 'long' })}`;
+  const hidden = report.suppressed_below;
+  const city = report.city_total || {};
+  if (report.city) $('screen-city').textContent = `in ${report.city}`;
+  $('screen-updated').textContent = `Updated ${new Date(report.generated_at || Date.now()).toLocaleString('en-GB', { timeZone: 'Europe/Amsterdam', hour: '2-digit', minute: '2-digit', day: 'numeric', month: 'long' })}`;
 
+  const days = trends.days || [];
+  const week = days.slice(-7);
+  const fixedWeek = week.reduce((a, d) => a + (typeof d.fixed_findings === 'number' ? d.fixed_findings : 0), 0);
+  const someHidden = week.some((d) => d.fixed_findings === null);
   $('screen-totals').replaceChildren(
-    el('div', { class: 'total' }, el('span', { class: 'big', id: 'screen-insecure', text: num(f.insecure_devices ?? f.devices_insecure, hidden, true) }), el('span', { text: 'insecure devices now' })),
-    el('div', { class: 'total good' }, el('span', { class: 'big', id: 'screen-fixed', text: num(f.fixed_7d ?? f.findings_fixed_7d, hidden, true) }), el('span', { text: 'fixed this week' })));
+    el('div', { class: 'total' }, el('span', { class: 'big', id: 'screen-insecure', text: num(city.insecure_devices, hidden, true) }), el('span', { text: 'insecure devices now' })),
+    el('div', { class: 'total good' }, el('span', { class: 'big', id: 'screen-fixed', text: (someHidden && fixedWeek ? '≥ ' : '') + (someHidden && !fixedWeek ? `< ${hidden}` : num(fixedWeek)) }), el('span', { text: 'problems fixed this week' })));
 
-  const categories = countsOf(f.by_kind ?? f.findings_by_kind ?? f.insecure_by_kind);
+  const categories = Object.entries(city.insecure_by_kind || {});
   $('screen-categories').replaceChildren(...categories.map(([k, v]) => el('li', {},
     el('span', { class: 'cat-count', text: num(v, hidden, true) }), el('span', { class: 'cat-name', text: plainKind(k) }))));
 
-  const items = (districts.items || districts.districts || []).map((d) => [d.code || d.district_code, d.insecure_devices ?? d.devices_insecure ?? d.insecure]);
+  const items = (report.districts || []).map((d) => [d.code, d.insecure_devices]);
   if (shapes) {
     drawMap($('screen-map-box'), shapes, new Map(items), { hiddenBelow: hidden, title: 'Insecure devices per district' });
   }
 
-  const days = trends.days || [];
   lineChart($('screen-trend-box'), {
-    title: 'Devices fixed per day',
+    title: 'Problems fixed per day',
     big: true,
     height: Math.max(200, Math.round(window.innerHeight * 0.22)),
     dates: days.map((d) => d.date),
-    series: [{ label: 'Fixed', values: days.map((d) => d.fixed_findings ?? d.fixed ?? d.fixed_devices ?? null), colour: '#1b6e3a', fill: 'rgba(27,110,58,0.15)' }],
+    series: [{ label: 'Fixed', values: days.map((d) => d.fixed_findings ?? null), colour: '#6fd39a', fill: 'rgba(111,211,154,0.18)' }],
   });
   $('screen-foot').textContent = hidden
     ? `Counts below ${hidden} are not shown, so no single home or business can be picked out. Open data: /api/v1/open-data/districts.csv`
