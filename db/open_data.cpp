@@ -5,17 +5,17 @@ namespace citywatch::db {
 namespace {
 
 // A finding counts on a day from its first sighting until it was resolved (fixed, verified or
-// gone: status_changed_at of its present status); "fixed that day" is its first move to
-// fixed. Exemptions in force now take a finding out of every day: published history is
-// recomputed with today's knowledge.
+// gone: when the evidence for its present status was observed); "fixed that day" is its first
+// move to fixed, on the day the evidence showed it (as /api/v1/trends counts). Exemptions in force
+// now take a finding out of every day: published history is recomputed with today's knowledge.
 constexpr std::string_view kDistrictDays = R"sql(
 WITH RECURSIVE days(d) AS (SELECT ?1 UNION ALL SELECT d + 1 FROM days WHERE d < ?2),
 f AS (
   SELECT f.ip, dv.district_code AS code, dv.district_name AS name, f.first_seen,
-         CASE WHEN f.status IN ('fixed', 'verified', 'gone') THEN f.status_changed_at END
+         CASE WHEN f.status IN ('fixed', 'verified', 'gone') THEN f.status_observed_at END
            AS resolved_at,
-         (SELECT min(e.at) FROM finding_events e WHERE e.finding_id = f.id AND e.status = 'fixed')
-           AS fixed_at
+         (SELECT min(coalesce(e.observed_at, e.at)) FROM finding_events e
+          WHERE e.finding_id = f.id AND e.status = 'fixed') AS fixed_at
   FROM findings f JOIN devices dv ON dv.ip = f.ip
   WHERE dv.district_code IS NOT NULL AND coalesce(dv.in_city, 'yes') IN ('yes', 'possibly')
     AND NOT EXISTS (SELECT 1 FROM exemptions x

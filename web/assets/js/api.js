@@ -104,21 +104,13 @@ export async function all(path, params = {}, max = 50000) {
   return items;
 }
 
-// Whether an endpoint exists for this server (404 = not built in yet).
+// Whether this server has a route (the index at /api/v1 lists them; features that land later,
+// such as partners, show up there first).
 export async function exists(path) {
   try {
-    await get(path, { limit: 1 });
-    return true;
-  } catch (e) {
-    if (e.status === 404) return false;
-    if (e.status === 400) {
-      try {
-        await get(path);
-        return true;
-      } catch (e2) {
-        return e2.status !== 404;
-      }
-    }
-    return e.status !== 404;
+    const index = await get('/api/v1');
+    return (index.routes || []).some((r) => r.method === 'GET' && r.path === path);
+  } catch {
+    return false;
   }
 }

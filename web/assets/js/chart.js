@@ -24,7 +24,7 @@ export function lineChart(container, { dates, series, height = 240, title, big =
       height,
       scales: { x: { time: true } },
       axes: [{ ...axis, size: big ? 80 : 50 }, { ...axis, size: big ? 70 : 50 }],
-      legend: { show: true },
+      legend: { show: !big },  // the screen's heading names its one series
       cursor: { drag: { x: false, y: false } },
       series: [{ value: (u, v) => (v == null ? '–' : day(new Date(v * 1000).toISOString())) }].concat(series.map((s) => ({
         label: s.label,
