@@ -69,6 +69,8 @@ test('a wrong password is refused and the right one opens the overview', async (
   await page.getByText('Wrong user name or password.').waitFor();
   await login(page, 'ciso');
   await page.locator('#overview-tiles .tile').first().waitFor();
+  // Partners and batches arrive with the notification routes; until then the menu hides them.
+  assert.equal(await page.locator('#nav-partners').isHidden(), true);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
@@ -117,6 +119,9 @@ test('choosing a district filters the findings; the filtered list exports as CSV
     assert.equal(code, busiest.code);
   }
   assert.equal(await page.locator(`#findings-map path[data-code="${busiest.code}"]`).getAttribute('aria-pressed'), 'true');
+  // Every filter has a label, every district a name a screen reader can say.
+  assert.deepEqual(await page.locator('#findings-filters input, #findings-filters select').evaluateAll((els) => els.filter((e) => !e.labels || !e.labels.length).map((e) => e.id)), []);
+  assert.deepEqual(await page.locator('#findings-map path.district').evaluateAll((els) => els.filter((e) => !e.getAttribute('aria-label')).length), 0);
   await shot(page, 'findings');
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export-csv').click()]);
