@@ -3,7 +3,8 @@
 # demo: a fresh database in demo-run/, the demo vulnerability data and feeds imported, every
 # device located (a demo prefix map places the documentation-range addresses in Hague districts),
 # the devices in the city listed with their districts and the high and critical findings, and
-# the two demo partners' batches built and listed (never delivered: the demo sends nothing).
+# the two demo partners' batches built and listed (never delivered: the demo sends nothing);
+# then the dashboard runs on 127.0.0.1:8080 with a demo login made up for this install.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -39,3 +40,24 @@ echo "  $cw ${db[*]} findings --format json"
 echo "  $cw ${db[*]} devices --format json         # risk score with its explanation"
 echo "  $cw ${db[*]} batches show <batch id> --as xarf   # a batch as its partner would get it"
 echo "  $cw ${db[*]} batches unrouted                 # findings no partner serves"
+
+# The dashboard on the demo: a login made up at random for this install (kept, readable only by
+# you, in demo-run/demo-login), a token for the City Hall screen, then the daemon on loopback.
+# CITYWATCH_DEMO_SERVE=0 stops here instead; CITYWATCH_DEMO_PORT picks another port.
+[ "${CITYWATCH_DEMO_SERVE:-1}" = "0" ] && exit 0
+login="$run/demo-login"
+if [ ! -s "$login" ]; then
+  (umask 077 && head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | cut -c1-20 > "$login")
+fi
+password="$(cat "$login")"
+"$cw" "${db[@]}" users add demo --role admin --password-stdin <<< "$password" >/dev/null
+screen="$("$cw" "${db[@]}" --format json tokens create --user cityhall --role screen \
+  --label "City Hall screen (demo)" | sed -n 's/.*"token": *"\([^"]*\)".*/\1/p')"
+port="${CITYWATCH_DEMO_PORT:-8080}"
+echo
+echo "The dashboard on the demo data:"
+echo "  http://127.0.0.1:$port/             user: demo   password: $password"
+echo "  http://127.0.0.1:$port/screen#token=$screen"
+echo "  http://127.0.0.1:$port/api/v1/open-data/districts.csv   (open data; with the screen token)"
+echo "Stop it with Ctrl-C."
+exec "$cw" "${db[@]}" serve --listen "127.0.0.1:$port"

@@ -24,6 +24,7 @@
 #include "core/json_writer.h"
 #include "core/result.h"
 #include "core/time.h"
+#include "db/finding_store.h"
 #include "db/queries.h"
 #include "db/store.h"
 
@@ -36,6 +37,7 @@ class Scheduler;
 class JobRegistry;
 class StorePool;
 class HealthMonitor;
+class WebAssets;
 
 struct ApiResponse {
   int status = 200;
@@ -73,8 +75,15 @@ class LoginThrottle {
   std::map<std::string, std::vector<core::UnixSeconds>> failures_;
 };
 
+// A district of the city as the geo setup names it (the district file).
+struct DistrictName {
+  std::string code, name;
+};
+
 struct ApiServices {
   std::function<std::shared_ptr<const Config>()> config;
+  // The districts of the configuration in force (for /api/v1/districts).
+  std::function<std::shared_ptr<const std::vector<DistrictName>>()> districts;
   std::function<std::shared_ptr<Alerter>()> alerter;
   StorePool* stores = nullptr;
   AuditLog* audit = nullptr;
@@ -85,6 +94,7 @@ struct ApiServices {
   AggregateCache* cache = nullptr;
   LoginThrottle* logins = nullptr;
   HealthMonitor* health = nullptr;
+  const WebAssets* web = nullptr;  // the dashboard's files; null: API only
 };
 
 struct ApiRequest {
@@ -121,6 +131,9 @@ struct Route {
   std::string summary;  // one line, for the route index
   bool needs_db = true;
   bool upload = false;  // the body is streamed to a spool file, up to max_upload_bytes
+  // With server.screen_public, a caller without a token is served as the `screen` role (the
+  // City Hall screen and open data: aggregates only). Only for routes screen may call.
+  bool screen_public = false;
 };
 
 class Router {
@@ -132,6 +145,8 @@ class Router {
     std::string allow;  // set when the path exists for other methods (405)
   };
   Match match(std::string_view method, std::string_view path) const;
+  // Marks the routes with this pattern that the screen role may call as screen_public.
+  void set_screen_public(std::string_view pattern);
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
@@ -148,16 +163,29 @@ std::vector<Role> everyone();           // any authenticated user
 void add_api_routes(Router& router);
 void add_session_routes(Router& router);
 void add_device_routes(Router& router);
+void add_finding_routes(Router& router);
 void add_stats_routes(Router& router);
 void add_ops_routes(Router& router);
 void add_admin_routes(Router& router);
 void add_health_routes(Router& router);
 void add_index_route(Router& router);
+// The City Hall screen's aggregate routes and the open-data exports; call after the others (it
+// marks their aggregate routes as public-when-configured).
+void add_screen_routes(Router& router);
 
 // Small helpers shared by the resource files.
 std::string iso_time(core::UnixSeconds t);
 void field_time(core::JsonWriter& w, std::string_view key, std::optional<core::UnixSeconds> t);
 // {"items": [...], "next_cursor": "..."|null}: items_json is the array text.
 std::string page_body(const std::string& items_json, const std::optional<std::string>& next);
+// Device-level reads are refused (503) while the audit log cannot be written.
+std::optional<ApiResponse> refuse_without_audit(ApiRequest& req);
+// The filters a listing was called with and how many rows it returned, for its audit entry.
+std::string query_detail(const ApiRequest& req, std::size_t returned);
+void write_observation(core::JsonWriter& w, const db::ObservationRecord& o);
+// The device's score with its explanation, and where it is.
+void write_device_risk(core::JsonWriter& w, const db::DeviceRecord& d);
+void write_finding(core::JsonWriter& w, const db::StoredFinding& f);
+void write_finding_event(core::JsonWriter& w, const db::FindingEvent& e);
 
 }  // namespace citywatch::app

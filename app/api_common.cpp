@@ -136,6 +136,15 @@ core::Result<void> ApiRequest::audit_now(std::string action, std::string object,
 
 void Router::add(Route route) { routes_.push_back(std::move(route)); }
 
+void Router::set_screen_public(std::string_view pattern) {
+  for (Route& r : routes_) {
+    if (r.pattern == pattern &&
+        std::find(r.roles.begin(), r.roles.end(), Role::kScreen) != r.roles.end()) {
+      r.screen_public = true;
+    }
+  }
+}
+
 Router::Match Router::match(std::string_view method, std::string_view path) const {
   auto segments = [](std::string_view p) {
     std::vector<std::string_view> out;
@@ -208,13 +217,32 @@ std::string page_body(const std::string& items_json, const std::optional<std::st
   return w.take();
 }
 
+std::optional<ApiResponse> refuse_without_audit(ApiRequest& req) {
+  if (req.services->audit->healthy()) return std::nullopt;
+  return error_response(503, "unavailable",
+                        "the audit log cannot be written, so device data is not served; see "
+                        "/readyz");
+}
+
+std::string query_detail(const ApiRequest& req, std::size_t returned) {
+  core::JsonWriter w;
+  w.begin_object();
+  for (const auto& [k, v] : req.query) {
+    if (k != "cursor") w.field(k, v);
+  }
+  w.field("returned", static_cast<std::int64_t>(returned)).end_object();
+  return w.take();
+}
+
 void add_api_routes(Router& router) {
   add_health_routes(router);
   add_session_routes(router);
   add_device_routes(router);
+  add_finding_routes(router);
   add_stats_routes(router);
   add_ops_routes(router);
   add_admin_routes(router);
+  add_screen_routes(router);
   add_index_route(router);
 }
 

@@ -5,31 +5,15 @@
 #include "app/api.h"
 #include "app/audit_log.h"
 #include "core/json_writer.h"
+#include "core/location.h"
 #include "core/text.h"
+#include "db/finding_queries.h"
 
 namespace citywatch::app {
 namespace {
 
 constexpr std::size_t kDefaultLimit = 100;
 constexpr std::size_t kMaxLimit = 1000;
-
-std::optional<ApiResponse> audit_unavailable(ApiRequest& req) {
-  if (req.services->audit->healthy()) return std::nullopt;
-  return error_response(503, "unavailable",
-                        "the audit log cannot be written, so device data is not served; see "
-                        "/readyz");
-}
-
-// The filters a listing was called with, for its audit entry.
-std::string query_detail(const ApiRequest& req, std::size_t returned) {
-  core::JsonWriter w;
-  w.begin_object();
-  for (const auto& [k, v] : req.query) {
-    if (k != "cursor") w.field(k, v);
-  }
-  w.field("returned", static_cast<std::int64_t>(returned)).end_object();
-  return w.take();
-}
 
 void write_device(core::JsonWriter& w, const db::DeviceRecord& d) {
   w.begin_object()
@@ -44,6 +28,11 @@ void write_device(core::JsonWriter& w, const db::DeviceRecord& d) {
   w.key("asn");
   d.asn ? w.value(static_cast<std::int64_t>(d.asn)) : w.null();
   w.field("services", d.services)
+      .field("risk_score", d.risk_score)
+      .field("open_findings", d.open_findings)
+      .field("in_city", core::to_string(d.location.in_city))
+      .field("district_code", d.location.district_code)
+      .field("district_name", d.location.district_name)
       .field("first_seen", iso_time(d.first_seen))
       .field("last_seen", iso_time(d.last_seen))
       .end_object();
@@ -62,42 +51,6 @@ void write_service(core::JsonWriter& w, const db::ServiceRecord& s, bool with_ip
       .field("first_seen", iso_time(s.first_seen))
       .field("last_seen", iso_time(s.last_seen))
       .end_object();
-}
-
-void write_observation(core::JsonWriter& w, const db::ObservationRecord& o) {
-  w.begin_object()
-      .field("source", core::to_string(o.source))
-      .field("kind", o.kind == core::ObservationKind::kEvent ? "event" : "service")
-      .field("observed_at", iso_time(o.observed_at))
-      .field("port", static_cast<int>(o.port))
-      .field("transport", core::to_string(o.transport));
-  w.key("src_port");
-  o.src_port ? w.value(*o.src_port) : w.null();
-  w.field("protocol", o.protocol)
-      .field("report_type", o.report_type)
-      .field("product", o.product)
-      .field("version", o.version)
-      .field("vendor", o.vendor)
-      .field("model", o.model)
-      .field("device_type", o.device_type)
-      .field("firmware", o.firmware)
-      .field("cpes", o.cpes)
-      .field("hostnames", o.hostnames)
-      .field("tags", o.tags)
-      .field("org", o.org)
-      .field("isp", o.isp);
-  w.key("asn");
-  o.asn ? w.value(*o.asn) : w.null();
-  w.key("vulns");
-  o.vulns_json.empty() ? w.null() : w.raw(o.vulns_json);
-  w.field("excerpt", o.excerpt);
-  w.key("fields");
-  o.fields_json.empty() ? w.null() : w.raw(o.fields_json);
-  w.key("import_id");
-  o.import_id ? w.value(*o.import_id) : w.null();
-  w.field("evidence_id",
-          core::ObservationKey{o.source, o.ip, o.port, o.transport, o.observed_at}.to_string());
-  w.end_object();
 }
 
 std::string observation_cursor(const db::ObservationRecord& o) {
@@ -136,7 +89,7 @@ core::Result<core::IpAddress> path_ip(const ApiRequest& req) {
 }
 
 ApiResponse list_devices(ApiRequest& req) {
-  if (auto refused = audit_unavailable(req)) return *refused;
+  if (auto refused = refuse_without_audit(req)) return *refused;
   QueryReader q(req.query);
   db::DeviceQuery f;
   auto limit = q.limit(kDefaultLimit, kMaxLimit);
@@ -148,11 +101,24 @@ ApiResponse list_devices(ApiRequest& req) {
     out = *v;
     return core::ok();
   };
-  for (auto [key, out] :
-       {std::pair{"vendor", &f.vendor}, std::pair{"model", &f.model},
-        std::pair{"device_type", &f.device_type}, std::pair{"protocol", &f.protocol}}) {
+  for (auto [key, out] : {std::pair{"vendor", &f.vendor}, std::pair{"model", &f.model},
+                          std::pair{"device_type", &f.device_type},
+                          std::pair{"protocol", &f.protocol}, std::pair{"district", &f.district}}) {
     if (auto r = text(key, *out); !r) return error_from(r.error());
   }
+  auto in_city = q.text("in_city", 40);
+  if (!in_city) return error_from(in_city.error());
+  if (*in_city) {
+    for (const auto& v : core::split_trimmed(**in_city, ',')) {
+      if (!core::parse_in_city(v)) {
+        return error_response(400, "bad_request", "in_city takes yes, no, possibly or unknown");
+      }
+      f.in_city += (f.in_city.empty() ? "" : ",") + v;
+    }
+  }
+  auto min_score = q.integer("min_score", 0, 100);
+  if (!min_score) return error_from(min_score.error());
+  f.min_score = *min_score;
   auto asn = q.integer("asn", 1, 4294967295LL);
   auto port = q.integer("port", 0, 65535);
   auto network = q.network("network");
@@ -196,7 +162,7 @@ ApiResponse list_devices(ApiRequest& req) {
 }
 
 ApiResponse get_device(ApiRequest& req) {
-  if (auto refused = audit_unavailable(req)) return *refused;
+  if (auto refused = refuse_without_audit(req)) return *refused;
   auto ip = path_ip(req);
   if (!ip) return error_from(ip.error());
   auto& conn = req.store->connection();
@@ -216,12 +182,37 @@ ApiResponse get_device(ApiRequest& req) {
   if (!evidence) return error_from(evidence.error());
   auto history = db::device_history(conn, *ip, 90);
   if (!history) return error_from(history.error());
+  db::FindingQuery fq;
+  fq.ip = *ip;
+  fq.limit = kMaxLimit;
+  auto findings = db::list_findings(conn, req.visibility(), fq, req.now());
+  if (!findings) return error_from(findings.error());
+  auto finding_history = db::device_finding_history(conn, req.visibility(), *ip, 200);
+  if (!finding_history) return error_from(finding_history.error());
 
   core::JsonWriter w;
   w.begin_object().key("device");
   write_device(w, **device);
+  w.key("risk");
+  write_device_risk(w, **device);
   w.key("services").begin_array();
   for (const auto& s : *services) write_service(w, s, false);
+  w.end_array();
+  w.key("findings").begin_array();
+  for (const auto& f : *findings) write_finding(w, f);
+  w.end_array();
+  // What happened to its findings (opened, fixed, reopened, exempted, gone), newest first.
+  w.key("finding_history").begin_array();
+  for (const auto& e : *finding_history) {
+    w.begin_object()
+        .field("finding_id", e.finding_id)
+        .field("kind", e.kind)
+        .field("code", e.code)
+        .field("port", static_cast<int>(e.port))
+        .key("event");
+    write_finding_event(w, e.event);
+    w.end_object();
+  }
   w.end_array();
   w.key("evidence").begin_array();
   for (const auto& o : *evidence) write_observation(w, o);
@@ -247,7 +238,7 @@ ApiResponse get_device(ApiRequest& req) {
 }
 
 ApiResponse list_device_observations(ApiRequest& req) {
-  if (auto refused = audit_unavailable(req)) return *refused;
+  if (auto refused = refuse_without_audit(req)) return *refused;
   auto ip = path_ip(req);
   if (!ip) return error_from(ip.error());
   QueryReader q(req.query);
@@ -286,7 +277,7 @@ ApiResponse list_device_observations(ApiRequest& req) {
 }
 
 ApiResponse list_services(ApiRequest& req) {
-  if (auto refused = audit_unavailable(req)) return *refused;
+  if (auto refused = refuse_without_audit(req)) return *refused;
   QueryReader q(req.query);
   db::ServiceFilter f;
   auto limit = q.limit(kDefaultLimit, kMaxLimit);
@@ -355,20 +346,80 @@ ApiResponse list_services(ApiRequest& req) {
 
 }  // namespace
 
+void write_observation(core::JsonWriter& w, const db::ObservationRecord& o) {
+  w.begin_object()
+      .field("source", core::to_string(o.source))
+      .field("kind", o.kind == core::ObservationKind::kEvent ? "event" : "service")
+      .field("observed_at", iso_time(o.observed_at))
+      .field("port", static_cast<int>(o.port))
+      .field("transport", core::to_string(o.transport));
+  w.key("src_port");
+  o.src_port ? w.value(*o.src_port) : w.null();
+  w.field("protocol", o.protocol)
+      .field("report_type", o.report_type)
+      .field("product", o.product)
+      .field("version", o.version)
+      .field("vendor", o.vendor)
+      .field("model", o.model)
+      .field("device_type", o.device_type)
+      .field("firmware", o.firmware)
+      .field("cpes", o.cpes)
+      .field("hostnames", o.hostnames)
+      .field("tags", o.tags)
+      .field("org", o.org)
+      .field("isp", o.isp);
+  w.key("asn");
+  o.asn ? w.value(*o.asn) : w.null();
+  w.key("vulns");
+  o.vulns_json.empty() ? w.null() : w.raw(o.vulns_json);
+  w.field("excerpt", o.excerpt);
+  w.key("fields");
+  o.fields_json.empty() ? w.null() : w.raw(o.fields_json);
+  w.key("import_id");
+  o.import_id ? w.value(*o.import_id) : w.null();
+  w.field("evidence_id",
+          core::ObservationKey{o.source, o.ip, o.port, o.transport, o.observed_at}.to_string());
+  w.end_object();
+}
+
+void write_device_risk(core::JsonWriter& w, const db::DeviceRecord& d) {
+  const core::Location& l = d.location;
+  w.begin_object().field("ip", d.ip.to_string()).field("risk_score", d.risk_score);
+  // risk/scoring.h's explanation: each finding's contribution and why.
+  w.key("risk_explanation");
+  d.risk_explanation.empty() ? w.null() : w.raw(d.risk_explanation);
+  w.key("location")
+      .begin_object()
+      .field("in_city", core::to_string(l.in_city))
+      .field("district_code", l.district_code)
+      .field("district_name", l.district_name)
+      .field("city", l.city);
+  w.key("lat");
+  l.latitude ? w.value(*l.latitude) : w.null();
+  w.key("lon");
+  l.longitude ? w.value(*l.longitude) : w.null();
+  w.key("accuracy_km");
+  l.accuracy_km ? w.value(*l.accuracy_km) : w.null();
+  w.field("method", core::to_string(l.method)).field("confidence", l.confidence);
+  w.field("note", l.note).end_object().end_object();
+}
+
 void add_device_routes(Router& router) {
-  router.add({"GET",
-              "/api/v1/devices",
-              device_readers(),
-              {"vendor", "model", "device_type", "protocol", "port", "asn", "network", "seen_after",
-               "seen_before", "first_seen_after", "limit", "cursor"},
-              list_devices,
-              "devices, one per address, filtered and paged"});
+  router.add(
+      {"GET",
+       "/api/v1/devices",
+       device_readers(),
+       {"vendor", "model", "device_type", "protocol", "port", "asn", "network", "seen_after",
+        "seen_before", "first_seen_after", "district", "in_city", "min_score", "limit", "cursor"},
+       list_devices,
+       "devices, one per address, filtered and paged"});
   router.add({"GET",
               "/api/v1/devices/{ip}",
               device_readers(),
               {},
               get_device,
-              "one device with its services, latest evidence and daily history"});
+              "one device with its score and location, services, findings and their history, "
+              "latest evidence and daily history"});
   router.add({"GET",
               "/api/v1/devices/{ip}/observations",
               device_readers(),

@@ -1,8 +1,11 @@
-// Aggregates: the summary and the trends. The `screen` role (City Hall screen, open data)
-// gets the same figures with every count below server.screen_min_count hidden (null), so no
-// small group of devices can be singled out; no address ever appears here.
+// Aggregates: the summary, the districts and the trends. The `screen` role (City Hall screen,
+// open data) gets the same figures with every count below server.screen_min_count hidden
+// (null), so no small group of devices can be singled out; no address ever appears here.
+#include <map>
+
 #include "app/api.h"
 #include "core/json_writer.h"
+#include "db/finding_queries.h"
 
 namespace citywatch::app {
 namespace {
@@ -86,9 +89,86 @@ ApiResponse trends(ApiRequest& req) {
           c.write(w, "new_devices", d.new_devices);
           c.write(w, "devices_seen", d.devices_seen);
           c.write(w, "observations", d.observations);
+          c.write(w, "new_findings", d.new_findings);
+          c.write(w, "fixed_findings", d.fixed_findings);
+          c.write(w, "reopened_findings", d.reopened_findings);
           w.end_object();
         }
         w.end_array();
+        write_suppression(w, c);
+        w.end_object();
+        return w.take();
+      });
+  if (!body) return error_from(body.error());
+  return json_response(200, *body);
+}
+
+void write_district(core::JsonWriter& w, const db::DistrictCounts& d, const Counter& c) {
+  c.write(w, "devices", d.devices);
+  c.write(w, "insecure_devices", d.insecure_devices);
+  w.key("insecure_by_severity").begin_object();
+  for (int i = 4; i >= 0; --i) {
+    c.write(w, core::to_string(static_cast<core::Severity>(i)),
+            d.by_severity[static_cast<std::size_t>(i)]);
+  }
+  w.end_object();
+  w.key("insecure_by_kind").begin_object();
+  for (int i = 0; i < 5; ++i) {
+    c.write(w, core::to_string(static_cast<core::FindingKind>(i)),
+            d.by_kind[static_cast<std::size_t>(i)]);
+  }
+  w.end_object();
+}
+
+ApiResponse districts(ApiRequest& req) {
+  Counter c = counter_for(req);
+  const core::UnixSeconds now = req.now();
+  auto names = req.services->districts ? req.services->districts() : nullptr;
+  auto body = req.services->cache->get(
+      c.suppress ? "districts:screen" : "districts:full", now,
+      req.config->server.aggregate_cache_seconds, [&]() -> core::Result<std::string> {
+        auto rows = db::district_counts(req.store->connection(), now);
+        if (!rows) return core::fail(rows.error());
+        std::map<std::string, const db::DistrictCounts*> by_code;
+        db::DistrictCounts city;  // every device in the city, with or without a district
+        for (const auto& r : *rows) {
+          by_code[r.code] = &r;
+          city.devices += r.devices;
+          city.insecure_devices += r.insecure_devices;
+          for (std::size_t i = 0; i < 5; ++i) {
+            city.by_severity[i] += r.by_severity[i];
+            city.by_kind[i] += r.by_kind[i];
+          }
+        }
+        core::JsonWriter w;
+        w.begin_object().field("city", req.config->city_name).field("generated_at", iso_time(now));
+        w.key("districts").begin_array();
+        auto district = [&](const std::string& code, const std::string& name) {
+          w.begin_object().field("code", code).field("name", name);
+          auto it = by_code.find(code);
+          write_district(w, it != by_code.end() ? *it->second : db::DistrictCounts{}, c);
+          w.end_object();
+          if (it != by_code.end()) by_code.erase(it);
+        };
+        // Every district of the map, also those with nothing found (a map needs them all),
+        // then any the database knows from an older district file.
+        if (names) {
+          for (const auto& n : *names) district(n.code, n.name);
+        }
+        std::vector<std::pair<std::string, std::string>> rest;
+        for (const auto& [code, row] : by_code) {
+          if (!code.empty()) rest.emplace_back(code, row->name);
+        }
+        for (const auto& [code, name] : rest) district(code, name);
+        w.end_array();
+        // Placed in the city but in no district (district maps lag boundary changes).
+        w.key("no_district").begin_object();
+        auto none = by_code.find("");
+        write_district(w, none != by_code.end() ? *none->second : db::DistrictCounts{}, c);
+        w.end_object();
+        w.key("city_total").begin_object();
+        write_district(w, city, c);
+        w.end_object();
         write_suppression(w, c);
         w.end_object();
         return w.take();
@@ -111,7 +191,13 @@ void add_stats_routes(Router& router) {
               aggregate_readers(),
               {"days"},
               trends,
-              "per day: new devices, devices seen, observations"});
+              "per day: new devices, devices seen, observations, findings new / fixed / reopened"});
+  router.add({"GET",
+              "/api/v1/districts",
+              aggregate_readers(),
+              {},
+              districts,
+              "per district: devices, insecure devices by worst severity and by kind"});
 }
 
 }  // namespace citywatch::app

@@ -606,9 +606,9 @@ core::Result<Config> parse_config(std::string_view text, const std::string& path
   auto server = section(root, "server", "server");
   if (!server) return core::fail(server.error());
   ServerConfig& sv = config.server;
-  CITYWATCH_TRY(
-      server->keys({"listen", "threads", "max_body_kb", "max_upload_mb", "request_timeout_seconds",
-                    "session_minutes", "screen_min_count", "aggregate_cache_seconds"}));
+  CITYWATCH_TRY(server->keys({"listen", "threads", "max_body_kb", "max_upload_mb",
+                              "request_timeout_seconds", "session_minutes", "screen_min_count",
+                              "aggregate_cache_seconds", "web_dir", "screen_public"}));
   CITYWATCH_TRY(server->str("listen", sv.listen));
   CITYWATCH_TRY(server->count("threads", sv.threads, 1, 256));
   std::int64_t body_kb = static_cast<std::int64_t>(sv.max_body_bytes / 1024);
@@ -621,6 +621,8 @@ core::Result<Config> parse_config(std::string_view text, const std::string& path
   CITYWATCH_TRY(server->integer("session_minutes", sv.session_minutes, 1, 7 * 24 * 60));
   CITYWATCH_TRY(server->integer("screen_min_count", sv.screen_min_count, 1, 1000));
   CITYWATCH_TRY(server->integer("aggregate_cache_seconds", sv.aggregate_cache_seconds, 0, 3600));
+  CITYWATCH_TRY(server->file_path("web_dir", sv.web_dir));
+  CITYWATCH_TRY(server->flag("screen_public", sv.screen_public));
 
   auto scheduler = section(root, "scheduler", "scheduler");
   if (!scheduler) return core::fail(scheduler.error());

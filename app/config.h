@@ -51,6 +51,8 @@ struct ServerConfig {
   std::int64_t session_minutes = 720;           // lifetime of a POST /api/v1/session token
   std::int64_t screen_min_count = 5;            // counts below this are hidden from `screen`
   std::int64_t aggregate_cache_seconds = 30;    // aggregates are recomputed at most this often
+  std::string web_dir;  // dashboard assets; empty: the source tree's web/ or the installed one
+  bool screen_public = false;  // the City Hall screen and open data without a token
 };
 
 struct SchedulerConfig {

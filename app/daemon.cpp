@@ -15,48 +15,68 @@
 #include "app/audit_log.h"
 #include "app/health.h"
 #include "app/http_server.h"
-#include "app/ingest.h"
 #include "app/jobs.h"
 #include "app/logging.h"
 #include "app/metrics.h"
+#include "app/risk_pipeline.h"
 #include "app/scheduler.h"
 #include "app/secrets.h"
 #include "app/store_pool.h"
+#include "app/web_assets.h"
+#include "db/finding_queries.h"
 #include "db/jobs.h"
 #include "db/queries.h"
+#include "enrich/geolocator.h"
 
 namespace citywatch::app {
 namespace {
 
-// The configuration and the alerter in force; swapped whole on reload, so a job or request
-// keeps the snapshot it started with.
+// What the daemon runs with, taken whole from one configuration: swapped whole on reload, so
+// a job or request keeps the snapshot it started with.
+struct Setup {
+  std::shared_ptr<const Config> config;
+  std::shared_ptr<Alerter> alerter;
+  std::shared_ptr<const std::vector<DistrictName>> districts;
+};
+
 class Live {
  public:
   std::shared_ptr<const Config> config() const {
     std::lock_guard lock(mutex_);
-    return config_;
+    return setup_.config;
   }
   std::shared_ptr<Alerter> alerter() const {
     std::lock_guard lock(mutex_);
-    return alerter_;
+    return setup_.alerter;
   }
-  void set(std::shared_ptr<const Config> config, std::shared_ptr<Alerter> alerter) {
+  std::shared_ptr<const std::vector<DistrictName>> districts() const {
     std::lock_guard lock(mutex_);
-    config_ = std::move(config);
-    alerter_ = std::move(alerter);
+    return setup_.districts;
+  }
+  void set(Setup setup) {
+    std::lock_guard lock(mutex_);
+    setup_ = std::move(setup);
   }
 
  private:
   mutable std::mutex mutex_;
-  std::shared_ptr<const Config> config_;
-  std::shared_ptr<Alerter> alerter_;
+  Setup setup_;
+};
+
+struct Checked {
+  AlertOptions alerts;  // they carry the webhook secret
+  std::shared_ptr<const std::vector<DistrictName>> districts;
 };
 
 // What a configuration needs before the daemon takes it: its secrets readable, a listen
-// address that parses, and rule, list and geo files that load (every import needs them).
-// Returns the alert options (they carry the webhook secret).
-core::Result<AlertOptions> check_for_daemon(const Config& c, const core::Clock& clock) {
-  CITYWATCH_TRY(Ingest::check(c, clock));
+// address that parses, and the rule, list and geo files every import needs loading (so a broken
+// one is refused here, not at the first import).
+core::Result<Checked> check_for_daemon(const Config& c, const core::Clock& clock) {
+  if (auto risk = load_risk_data(c); !risk) return core::fail(risk.error());
+  auto geo = enrich::Geolocator::open(c.geo, clock);
+  if (!geo) return core::fail(geo.error());
+  auto districts = std::make_shared<std::vector<DistrictName>>();
+  for (const auto& d : geo->districts().districts()) districts->push_back({d.code, d.name});
   if (c.shodan.enabled) {
     auto key = read_secret(c.shodan.api_key_file, "CITYWATCH_SHODAN_API_KEY", "the Shodan API key");
     if (!key) return core::fail(key.error());
@@ -85,7 +105,7 @@ core::Result<AlertOptions> check_for_daemon(const Config& c, const core::Clock& 
   a.http.user_agent = c.http_client.user_agent;
   a.http.ca_file = c.http_client.ca_file;
   a.http.max_response_bytes = 1 << 20;
-  return a;
+  return Checked{std::move(a), std::move(districts)};
 }
 
 core::Result<Config> reload(const Context& context, const Config& current) {
@@ -117,6 +137,8 @@ void install_collectors(Metrics& metrics, StorePool& pool) {
   metrics.declare("citywatch_services", MetricType::kGauge, "Services stored");
   metrics.declare("citywatch_job_last_success_timestamp_seconds", MetricType::kGauge,
                   "When each scheduled job last ended ok");
+  metrics.declare("citywatch_findings_active", MetricType::kGauge,
+                  "Active findings (open, notified, reopened), by kind and severity");
   metrics.add_collector([&pool](SampleSink& out) {
     out.add("citywatch_build_info", {{"version", CITYWATCH_VERSION}}, 1);
     auto lease = pool.acquire();
@@ -130,7 +152,15 @@ void install_collectors(Metrics& metrics, StorePool& pool) {
     auto services = (*lease)->count("services");
     db::JobStore jobs(conn);
     auto job_rows = jobs.list();
-    out.add("citywatch_database_up", {}, feeds && devices && services && job_rows ? 1 : 0);
+    auto findings = db::active_finding_counts(conn);
+    out.add("citywatch_database_up", {},
+            feeds && devices && services && job_rows && findings ? 1 : 0);
+    if (findings) {
+      for (const auto& f : *findings) {
+        out.add("citywatch_findings_active", {{"kind", f.kind}, {"severity", f.severity}},
+                static_cast<double>(f.count));
+      }
+    }
     if (feeds) {
       for (const auto& f : *feeds) {
         out.add("citywatch_ingest_records_total", {{"source", f.source}, {"outcome", "imported"}},
@@ -189,8 +219,8 @@ core::Result<int> run_daemon(const Context& context, const ServeOptions& options
         first.database_path);
   }
   core::SystemClock clock;
-  auto alert_options = check_for_daemon(first, clock);
-  if (!alert_options) return core::fail(alert_options.error());
+  auto checked = check_for_daemon(first, clock);
+  if (!checked) return core::fail(checked.error());
   // Bring the schema up to date now; if the database cannot be used yet the daemon still
   // starts, reports it on /readyz and keeps trying.
   if (auto store = db::Store::open(first.database_path, false); !store) {
@@ -201,8 +231,8 @@ core::Result<int> run_daemon(const Context& context, const ServeOptions& options
 
   Metrics metrics;
   Live live;
-  live.set(std::make_shared<const Config>(first),
-           std::make_shared<Alerter>(*alert_options, &metrics));
+  live.set({std::make_shared<const Config>(first),
+            std::make_shared<Alerter>(checked->alerts, &metrics), checked->districts});
   auto config_fn = [&live] { return live.config(); };
 
   AuditLog audit(first.database_path, clock, &metrics);
@@ -222,12 +252,32 @@ core::Result<int> run_daemon(const Context& context, const ServeOptions& options
   health.config_loaded(clock.now());
   AggregateCache cache;
   LoginThrottle logins;
-  ApiServices services{config_fn, [&live] { return live.alerter(); },
-                       &pool,     &audit,
-                       &metrics,  &scheduler,
-                       &registry, &clock,
-                       &cache,    &logins,
+  ApiServices services{config_fn,
+                       [&live] { return live.districts(); },
+                       [&live] { return live.alerter(); },
+                       &pool,
+                       &audit,
+                       &metrics,
+                       &scheduler,
+                       &registry,
+                       &clock,
+                       &cache,
+                       &logins,
                        &health};
+  // The district outlines the map draws: the configured file, as it is (open data).
+  std::vector<WebAssets::Extra> geo_files;
+  if (!first.geo.district_file.empty()) {
+    geo_files.push_back(
+        {"/assets/geo/districts.geojson", first.geo.district_file, "application/geo+json"});
+  }
+  const WebAssets web = WebAssets::load(web_dir(first), geo_files);
+  if (!web.missing().empty()) {
+    log->warn(
+        "web_assets_missing dir={} first={} count={} note=the dashboard answers 503 until "
+        "`npm ci` has run in web/ (deploy/install-deps.sh does it)",
+        web.root(), web.missing().front(), web.missing().size());
+  }
+  services.web = &web;
   Router router;
   add_api_routes(router);
   HttpServer http(router, services);
@@ -250,21 +300,20 @@ core::Result<int> run_daemon(const Context& context, const ServeOptions& options
     if (sig == SIGHUP) {
       auto current = live.config();
       auto loaded = reload(context, *current);
-      core::Result<AlertOptions> alerts =
-          loaded ? check_for_daemon(*loaded, clock)
-                 : core::Result<AlertOptions>(core::fail(loaded.error()));
-      if (!alerts) {
+      core::Result<Checked> again = loaded ? check_for_daemon(*loaded, clock)
+                                           : core::Result<Checked>(core::fail(loaded.error()));
+      if (!again) {
         log->error("config_reload_rejected reason={} (the previous configuration stays in force)",
-                   alerts.error().to_string());
-        health.config_rejected(alerts.error().to_string(), clock.now());
+                   again.error().to_string());
+        health.config_rejected(again.error().to_string(), clock.now());
         continue;
       }
       if (loaded->server.listen != current->server.listen && options.listen.empty()) {
         log->warn("config_listen_changed note=the new address takes effect at the next restart");
       }
       loaded->server.listen = current->server.listen;
-      live.set(std::make_shared<const Config>(std::move(*loaded)),
-               std::make_shared<Alerter>(*alerts, &metrics));
+      live.set({std::make_shared<const Config>(std::move(*loaded)),
+                std::make_shared<Alerter>(again->alerts, &metrics), again->districts});
       health.config_loaded(clock.now());
       scheduler.request_sync();
       log->info("config_reloaded generation={} file={}", health.config_state().generation,

@@ -14,6 +14,7 @@
 #include "app/logging.h"
 #include "app/metrics.h"
 #include "app/store_pool.h"
+#include "app/web_assets.h"
 #include "core/text.h"
 #include "db/users.h"
 
@@ -86,7 +87,10 @@ struct HttpServer::Impl {
       response.body.insert(10, "\"request_id\":\"" + id + "\",");
     }
     res.status = response.status;
-    for (auto& [k, v] : response.headers) res.set_header(k, v);
+    for (auto& [k, v] : response.headers) {
+      res.headers.erase(k);  // replaces a default header (Cache-Control) instead of doubling it
+      res.set_header(k, v);
+    }
     res.set_header("X-Request-Id", id);
     res.set_content(std::move(response.body), response.content_type);
   }
@@ -125,6 +129,13 @@ struct HttpServer::Impl {
       } else if (std::string c = cookie_token(http); !c.empty()) {
         token = c;
         via_cookie = true;
+      }
+      if (token.empty() && route.screen_public && req.config->server.screen_public) {
+        req.principal = Principal{0, "public", Role::kScreen, std::nullopt, 0, "public"};
+        if (route.needs_db) {
+          if (auto failed = ensure_store()) return failed;
+        }
+        return std::nullopt;
       }
       if (token.empty()) {
         ApiResponse r = error_response(401, "unauthorized",
@@ -180,7 +191,15 @@ struct HttpServer::Impl {
     std::optional<StorePool::Lease> lease;
     std::string spooled;
     try {
-      if (!match.route) {
+      std::optional<ApiResponse> asset;
+      if (!match.route && match.allow.empty() && services.web &&
+          (http.method == "GET" || http.method == "HEAD")) {
+        asset = services.web->serve(http.path, http.get_header_value("If-None-Match"));
+        if (asset) route_label = "static";
+      }
+      if (asset) {
+        response = std::move(*asset);
+      } else if (!match.route) {
         if (!match.allow.empty()) {
           response = error_response(405, "method_not_allowed", "allowed: " + match.allow);
           response.headers.emplace_back("Allow", match.allow);

@@ -27,14 +27,6 @@ core::Result<std::unique_ptr<Ingest>> Ingest::open(const Config& config, db::Sto
   return ingest;
 }
 
-core::Result<void> Ingest::check(const Config& config, const core::Clock& clock) {
-  auto risk = load_risk_data(config);
-  if (!risk) return core::fail(risk.error());
-  auto geo = enrich::Geolocator::open(config.geo, clock);
-  if (!geo) return core::fail(geo.error());
-  return core::ok();
-}
-
 ObservationWriter::ObservationWriter(Ingest& ingest, std::int64_t import_id, std::size_t chunk_size)
     : ingest_(ingest), import_id_(import_id), chunk_size_(chunk_size == 0 ? 1 : chunk_size) {
   chunk_.reserve(chunk_size_);

@@ -32,10 +32,6 @@ class Ingest {
   static core::Result<std::unique_ptr<Ingest>> open(const Config& config, db::Store& store,
                                                     const core::Clock& clock);
 
-  // Loads what open() loads and drops it: the daemon checks a configuration with this before
-  // it takes it (at start and on SIGHUP), so a broken rule file or boundary is refused then.
-  static core::Result<void> check(const Config& config, const core::Clock& clock);
-
   db::Store& store() { return store_; }
   RiskPipeline& risk() { return *risk_; }
   const db::Locator& locator() const { return locate_; }

@@ -59,7 +59,9 @@ core::Transport transport_of(std::int64_t v) {
   return v == 17 ? core::Transport::kUdp : core::Transport::kTcp;
 }
 
-constexpr std::string_view kSelect = R"sql(
+}  // namespace
+
+const std::string_view kFindingSelect = R"sql(
   SELECT f.id, f.ip, f.port, f.transport, f.kind, f.code, f.severity, f.confidence, f.status,
          f.sentence, f.evidence, f.cves, f.first_seen, f.last_seen,
          (SELECT e.reason FROM exemptions e
@@ -69,7 +71,7 @@ constexpr std::string_view kSelect = R"sql(
          coalesce(d.in_city, 'unknown')
   FROM findings f LEFT JOIN devices d ON d.ip = f.ip)sql";
 
-StoredFinding read_row(const Statement& s) {
+StoredFinding read_finding(const Statement& s) {
   StoredFinding r;
   r.id = s.int64(0);
   core::Finding& f = r.finding;
@@ -95,8 +97,6 @@ StoredFinding read_row(const Statement& s) {
   r.in_city = s.text(18);
   return r;
 }
-
-}  // namespace
 
 std::vector<std::string> parse_evidence_json(std::string_view json) {
   return parse_string_array(json);
@@ -287,7 +287,7 @@ core::Result<void> FindingStore::set_service_auth(const core::IpAddress& ip, std
 
 core::Result<std::vector<StoredFinding>> FindingStore::active_for_device(const core::IpAddress& ip,
                                                                          core::UnixSeconds now) {
-  auto q = conn_.prepare(std::string(kSelect) +
+  auto q = conn_.prepare(std::string(kFindingSelect) +
                          " WHERE f.ip = ?2 AND f.status IN ('open', 'notified', 'reopened')"
                          " ORDER BY f.id");
   if (!q) return core::fail(q.error());
@@ -298,7 +298,7 @@ core::Result<std::vector<StoredFinding>> FindingStore::active_for_device(const c
     auto row = q->step();
     if (!row) return core::fail(row.error());
     if (!*row) break;
-    out.push_back(read_row(*q));
+    out.push_back(read_finding(*q));
   }
   return out;
 }
@@ -314,7 +314,7 @@ core::Result<void> FindingStore::set_device_risk(const core::IpAddress& ip, int 
 
 core::Result<void> FindingStore::list(const FindingFilter& filter, core::UnixSeconds now,
                                       const std::function<void(const StoredFinding&)>& fn) {
-  std::string sql(kSelect);
+  std::string sql(kFindingSelect);
   sql += " WHERE 1";
   auto in_list = [&](const char* column, std::size_t n) {
     if (n == 0) return;
@@ -347,7 +347,7 @@ core::Result<void> FindingStore::list(const FindingFilter& filter, core::UnixSec
     auto row = q->step();
     if (!row) return core::fail(row.error());
     if (!*row) break;
-    fn(read_row(*q));
+    fn(read_finding(*q));
   }
   return core::ok();
 }
@@ -440,6 +440,37 @@ core::Result<std::int64_t> FindingStore::exempt(const Exemption& e, core::UnixSe
                                 (e.note.empty() ? "" : ": " + e.note)));
   }
   return id;
+}
+
+core::Result<std::optional<LiftedExemption>> FindingStore::lift_exemption(std::int64_t exemption_id,
+                                                                          const std::string& by,
+                                                                          core::UnixSeconds now) {
+  auto q = conn_.prepare(
+      "SELECT e.finding_id, coalesce(e.ip, f.ip), e.reason, coalesce(f.status, ''), "
+      "coalesce(f.severity, '') FROM exemptions e "
+      "LEFT JOIN findings f ON f.id = e.finding_id WHERE e.id = ? AND e.expires_at > ?");
+  if (!q) return core::fail(q.error());
+  q->bind(1, exemption_id).bind(2, now);
+  auto row = q->step();
+  if (!row) return core::fail(row.error());
+  if (!*row) return std::optional<LiftedExemption>();
+  LiftedExemption lifted;
+  lifted.id = exemption_id;
+  if (!q->is_null(0)) lifted.finding_id = q->int64(0);
+  lifted.device = column_ip(*q, 1);
+  std::string reason = q->text(2), status = q->text(3), severity = q->text(4);
+  q->reset();
+  // The row stays, ended now: what was exempt when, and by whom, remains on record.
+  auto u = conn_.prepare("UPDATE exemptions SET expires_at = ? WHERE id = ?");
+  if (!u) return core::fail(u.error());
+  u->bind(1, now).bind(2, exemption_id);
+  CITYWATCH_TRY(u->run());
+  if (lifted.finding_id) {
+    CITYWATCH_TRY(
+        add_event(*lifted.finding_id, now, 0, "unexempted", status, severity, "",
+                  reason + " exemption " + std::to_string(exemption_id) + " lifted by " + by));
+  }
+  return std::optional<LiftedExemption>(lifted);
 }
 
 core::Result<std::vector<core::IpAddress>> FindingStore::sweep_gone(core::UnixSeconds cutoff,

@@ -11,6 +11,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/finding.h"
@@ -57,6 +58,19 @@ struct Exemption {
   core::UnixSeconds until = 0;
 };
 
+// Ended early by lift_exemption().
+struct LiftedExemption {
+  std::int64_t id = 0;
+  std::optional<std::int64_t> finding_id;  // unset for a device-wide exemption
+  core::IpAddress device;
+};
+
+// The columns of a finding (alias f) with its device's score and location (alias d) and the
+// reason of an exemption in force at ?1 (bind `now` there), in the order read_finding() reads
+// them; callers append WHERE and ORDER clauses. Every finding listing reads rows this way.
+extern const std::string_view kFindingSelect;
+StoredFinding read_finding(const Statement& stmt);
+
 class FindingStore {
  public:
   explicit FindingStore(Connection& conn) : conn_(conn) {}
@@ -84,6 +98,11 @@ class FindingStore {
 
   // Adds an exemption; kNotFound when the finding id does not exist.
   core::Result<std::int64_t> exempt(const Exemption& e, core::UnixSeconds now);
+  // Ends an exemption in force now (it stays on record, with an "unexempted" event on its
+  // finding). nullopt when no exemption with that id is in force.
+  core::Result<std::optional<LiftedExemption>> lift_exemption(std::int64_t exemption_id,
+                                                              const std::string& by,
+                                                              core::UnixSeconds now);
   // Active findings last seen before `cutoff` become gone. Returns the devices touched.
   core::Result<std::vector<core::IpAddress>> sweep_gone(core::UnixSeconds cutoff,
                                                         core::UnixSeconds now);

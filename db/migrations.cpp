@@ -511,13 +511,21 @@ CREATE VIEW partner_visible_ips AS
   FROM batch_items i JOIN batches b ON b.id = i.batch JOIN findings f ON f.id = i.finding_id;
 )sql";
 
-constexpr std::array<Migration, 6> kMigrations{{
+// Which findings each partner may see: those in its own batches.
+constexpr std::string_view kV7 = R"sql(
+CREATE VIEW partner_visible_findings AS
+  SELECT DISTINCT b.partner_id AS partner_id, i.finding_id AS finding_id
+  FROM batch_items i JOIN batches b ON b.id = i.batch;
+)sql";
+
+constexpr std::array<Migration, 7> kMigrations{{
     {1, "devices, services, observations, imports", kV1},
     {2, "fingerprints, findings, exemptions, vulnerability database", kV2},
     {3, "device locations", kV3},
     {4, "active scan runs and the services each run saw", kV4},
     {5, "notification partners, batches, deliveries, feedback", kV5},
     {6, "daemon: jobs, users, tokens, audit log, daily counts, partner view", kV6},
+    {7, "partner view of findings", kV7},
 }};
 
 }  // namespace

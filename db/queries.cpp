@@ -159,7 +159,10 @@ core::Result<std::vector<DeviceRecord>> list_devices(Connection& conn, const Vis
       AND (?10 IS NULL OR d.last_seen >= ?10)
       AND (?11 IS NULL OR d.last_seen < ?11)
       AND (?12 IS NULL OR d.first_seen >= ?12)
-    ORDER BY d.ip LIMIT ?13)sql");
+      AND (?13 IS NULL OR d.district_code = ?13)
+      AND (?14 IS NULL OR instr(',' || ?14 || ',', ',' || coalesce(d.in_city, 'unknown') || ',') > 0)
+      AND (?15 IS NULL OR d.risk_score >= ?15)
+    ORDER BY d.ip LIMIT ?16)sql");
   if (!stmt) return core::fail(stmt.error());
   Statement& s = *stmt;
   bind_bound(s, 1, lower_bound(f.after, f.network));
@@ -171,7 +174,10 @@ core::Result<std::vector<DeviceRecord>> list_devices(Connection& conn, const Vis
   s.bind(7, f.asn).bind(8, f.port);
   bind_opt_text(s, 9, f.protocol);
   s.bind(10, f.seen_after).bind(11, f.seen_before).bind(12, f.first_seen_after);
-  s.bind(13, static_cast<std::int64_t>(f.limit));
+  bind_opt_text(s, 13, f.district);
+  s.bind_text_or_null(14, f.in_city);
+  s.bind(15, f.min_score);
+  s.bind(16, static_cast<std::int64_t>(f.limit));
   return collect<DeviceRecord>(s, read_device);
 }
 
@@ -232,14 +238,54 @@ core::Result<std::vector<ServiceRecord>> list_services(Connection& conn, const V
   return collect<ServiceRecord>(s, read_service);
 }
 
-core::Result<std::vector<ObservationRecord>> list_observations(Connection& conn,
-                                                               const Visibility& who,
-                                                               const ObservationFilter& f) {
-  auto stmt = conn.prepare(R"sql(
+namespace {
+
+constexpr std::string_view kObservationSelect = R"sql(
     SELECT ip, port, transport, observed_at, source, kind, src_port, protocol, report_type,
            product, version, vendor, model, device_type, firmware, cpes, hostnames, tags, org,
            isp, asn, geo_country, geo_city, geo_lat, geo_lon, vulns, excerpt, fields, import_id
-    FROM observations
+    FROM observations)sql";
+
+ObservationRecord read_observation(const Statement& r) {
+  ObservationRecord o;
+  o.ip = column_ip(r, 0);
+  o.port = static_cast<std::uint16_t>(r.int64(1));
+  o.transport = transport_of(r.int64(2));
+  o.observed_at = r.int64(3);
+  o.source = static_cast<core::Source>(r.int64(4));
+  o.kind = static_cast<core::ObservationKind>(r.int64(5));
+  o.src_port = opt_int(r, 6);
+  o.protocol = r.text(7);
+  o.report_type = r.text(8);
+  o.product = r.text(9);
+  o.version = r.text(10);
+  o.vendor = r.text(11);
+  o.model = r.text(12);
+  o.device_type = r.text(13);
+  o.firmware = r.text(14);
+  o.cpes = r.text(15);
+  o.hostnames = r.text(16);
+  o.tags = r.text(17);
+  o.org = r.text(18);
+  o.isp = r.text(19);
+  o.asn = opt_int(r, 20);
+  o.geo_country = r.text(21);
+  o.geo_city = r.text(22);
+  if (!r.is_null(23)) o.geo_lat = r.real(23);
+  if (!r.is_null(24)) o.geo_lon = r.real(24);
+  o.vulns_json = r.text(25);
+  o.excerpt = r.text(26);
+  o.fields_json = r.text(27);
+  o.import_id = opt_int(r, 28);
+  return o;
+}
+
+}  // namespace
+
+core::Result<std::vector<ObservationRecord>> list_observations(Connection& conn,
+                                                               const Visibility& who,
+                                                               const ObservationFilter& f) {
+  auto stmt = conn.prepare(std::string(kObservationSelect) + R"sql(
     WHERE ip = ?1
       AND (?2 IS NULL OR ip IN (SELECT ip FROM partner_visible_ips WHERE partner_id = ?2))
       AND (?3 IS NULL OR source = ?3)
@@ -261,39 +307,24 @@ core::Result<std::vector<ObservationRecord>> list_observations(Connection& conn,
     s.bind(4, std::numeric_limits<std::int64_t>::max()).bind(5, 0).bind(6, 0).bind(7, 0);
   }
   s.bind(8, static_cast<std::int64_t>(f.limit));
-  return collect<ObservationRecord>(s, [](const Statement& r) {
-    ObservationRecord o;
-    o.ip = column_ip(r, 0);
-    o.port = static_cast<std::uint16_t>(r.int64(1));
-    o.transport = transport_of(r.int64(2));
-    o.observed_at = r.int64(3);
-    o.source = static_cast<core::Source>(r.int64(4));
-    o.kind = static_cast<core::ObservationKind>(r.int64(5));
-    o.src_port = opt_int(r, 6);
-    o.protocol = r.text(7);
-    o.report_type = r.text(8);
-    o.product = r.text(9);
-    o.version = r.text(10);
-    o.vendor = r.text(11);
-    o.model = r.text(12);
-    o.device_type = r.text(13);
-    o.firmware = r.text(14);
-    o.cpes = r.text(15);
-    o.hostnames = r.text(16);
-    o.tags = r.text(17);
-    o.org = r.text(18);
-    o.isp = r.text(19);
-    o.asn = opt_int(r, 20);
-    o.geo_country = r.text(21);
-    o.geo_city = r.text(22);
-    if (!r.is_null(23)) o.geo_lat = r.real(23);
-    if (!r.is_null(24)) o.geo_lon = r.real(24);
-    o.vulns_json = r.text(25);
-    o.excerpt = r.text(26);
-    o.fields_json = r.text(27);
-    o.import_id = opt_int(r, 28);
-    return o;
-  });
+  return collect<ObservationRecord>(s, read_observation);
+}
+
+core::Result<std::optional<ObservationRecord>> get_observation(Connection& conn,
+                                                               const Visibility& who,
+                                                               const core::ObservationKey& key) {
+  auto stmt = conn.prepare(std::string(kObservationSelect) + R"sql(
+    WHERE ip = ?1 AND port = ?2 AND transport = ?3 AND observed_at = ?4 AND source = ?5
+      AND (?6 IS NULL OR ip IN (SELECT ip FROM partner_visible_ips WHERE partner_id = ?6)))sql");
+  if (!stmt) return core::fail(stmt.error());
+  Statement& s = *stmt;
+  bind_ip(s, 1, key.ip);
+  s.bind(2, static_cast<int>(key.port)).bind(3, static_cast<int>(key.transport));
+  s.bind(4, key.observed_at).bind(5, static_cast<int>(key.source)).bind(6, who.partner_id);
+  auto rows = collect<ObservationRecord>(s, read_observation);
+  if (!rows) return core::fail(rows.error());
+  if (rows->empty()) return std::optional<ObservationRecord>();
+  return std::optional<ObservationRecord>(std::move(rows->front()));
 }
 
 core::Result<std::vector<HistoryDay>> device_history(Connection& conn, const core::IpAddress& ip,
@@ -477,14 +508,33 @@ core::Result<std::vector<TrendDay>> trends(Connection& conn, std::int64_t from_d
             t.observations += r.int64(1);
             t.devices_seen += r.int64(2);
           }));
+  auto count_event = [](TrendDay& t, const std::string& event, std::int64_t n) {
+    if (event == "opened") t.new_findings += n;
+    if (event == "fixed") t.fixed_findings += n;
+    if (event == "reopened") t.reopened_findings += n;
+  };
+  // A finding counts on the day its evidence was observed, so an old feed file imported today
+  // lands on its own days.
+  CITYWATCH_TRY(
+      add(R"sql(
+      SELECT (CASE WHEN observed_at > 0 THEN observed_at ELSE at END) / 86400 AS day, event,
+             count(*)
+      FROM finding_events
+      WHERE event IN ('opened', 'fixed', 'reopened')
+        AND (CASE WHEN observed_at > 0 THEN observed_at ELSE at END) >= ?1 * 86400
+        AND (CASE WHEN observed_at > 0 THEN observed_at ELSE at END) < ?2 * 86400
+      GROUP BY 1, 2)sql",
+          [&](TrendDay& t, const Statement& r) { count_event(t, r.text(1), r.int64(2)); }));
   CITYWATCH_TRY(
       add("SELECT day, metric, sum(value) FROM daily_counts WHERE day >= ?1 AND day < ?2 "
           "GROUP BY day, metric",
-          [](TrendDay& t, const Statement& r) {
+          [&](TrendDay& t, const Statement& r) {
             std::string metric = r.text(1);
             if (metric == "observations") t.observations += r.int64(2);
             if (metric == "devices_seen") t.devices_seen += r.int64(2);
             if (metric == "new_devices") t.new_devices += r.int64(2);
+            // Purged devices' finding history (db/retention.cpp).
+            if (metric.starts_with("findings_")) count_event(t, metric.substr(9), r.int64(2));
           }));
   std::vector<TrendDay> out;
   out.reserve(days.size());

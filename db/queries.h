@@ -25,7 +25,9 @@ struct Visibility {
 
 struct DeviceQuery {
   std::optional<std::string> vendor, model, device_type, protocol;
-  std::optional<std::int64_t> asn, port;
+  std::optional<std::string> district;  // district code
+  std::string in_city;                  // comma list of yes, no, possibly, unknown; empty: any
+  std::optional<std::int64_t> asn, port, min_score;
   std::optional<core::Prefix> network;
   std::optional<core::UnixSeconds> seen_after, seen_before, first_seen_after;
   std::optional<core::IpAddress> after;  // keyset cursor: the last address of the previous page
@@ -88,6 +90,10 @@ struct ObservationFilter {
 core::Result<std::vector<ObservationRecord>> list_observations(Connection& conn,
                                                                const Visibility& who,
                                                                const ObservationFilter& filter);
+// One observation by its key (a finding's evidence); nullopt when purged or not visible.
+core::Result<std::optional<ObservationRecord>> get_observation(Connection& conn,
+                                                               const Visibility& who,
+                                                               const core::ObservationKey& key);
 
 // What was seen of a device per day: which sources, which ports, how many observations.
 struct HistoryDay {
@@ -133,6 +139,8 @@ core::Result<Summary> summary(Connection& conn, core::UnixSeconds now, std::size
 struct TrendDay {
   std::int64_t day = 0;
   std::int64_t new_devices = 0, devices_seen = 0, observations = 0;
+  // From the findings' history, on the day the evidence was observed.
+  std::int64_t new_findings = 0, fixed_findings = 0, reopened_findings = 0;
 };
 // Days [from_day, to_day): stored daily counts (from purged data) plus what is still live.
 core::Result<std::vector<TrendDay>> trends(Connection& conn, std::int64_t from_day,

@@ -3,10 +3,14 @@
 // metrics format. One daemon serves the whole suite; tokens for each role are made with the CLI.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
 
+#include "core/ip_address.h"
+#include "core/time.h"
 #include "tests/support/daemon_process.h"
 #include "tests/support/prometheus_text.h"
 #include "tests/support/sqlite_query.h"
@@ -24,7 +28,7 @@ struct Suite {
   std::string db, config;
   std::map<std::string, std::string> tokens;  // role -> token
   std::unique_ptr<DaemonProcess> daemon;
-  std::int64_t devices = 0;
+  std::int64_t devices = 0, findings = 0;
 };
 Suite* suite = nullptr;
 
@@ -55,11 +59,21 @@ tick_seconds = 1
 lease_seconds = 30
 [health]
 min_free_mb = 1
-)");
+[geo]
+prefix_map = ")" + testing::source_path("data/demo/prefix-map.csv") +
+                                           "\"\n");
     ASSERT_EQ(testing::citywatch({"--db", suite->db, "init"}).exit_code, 0);
-    auto imported = testing::citywatch({"--db", suite->db, "import", "shodan",
-                                        testing::source_path("data/demo/shodan-hague-demo.jsonl")});
+    // The demo feeds, placed in the city's districts by the demo prefix map and assessed.
+    auto imported =
+        testing::citywatch({"--config", suite->config, "--db", suite->db, "import", "shodan",
+                            testing::source_path("data/demo/shodan-hague-demo.jsonl")});
     ASSERT_EQ(imported.exit_code, 0) << imported.err;
+    auto infected = testing::citywatch(
+        {"--config", suite->config, "--db", suite->db, "import", "shadowserver",
+         testing::source_path("data/demo/2026-11-22-event4_honeypot_darknet-demo-nl.csv")});
+    ASSERT_EQ(infected.exit_code, 0) << infected.err;
+    suite->findings = testing::query_int(suite->db, "SELECT count(*) FROM findings");
+    ASSERT_GT(suite->findings, 100);
     suite->devices = testing::query_int(suite->db, "SELECT count(*) FROM devices");
     ASSERT_GT(suite->devices, 100);
     suite->tokens["admin"] = make_token("root-admin", "admin");
@@ -121,8 +135,19 @@ std::vector<Call> calls() {
       {"GET", "/api/v1/devices/192.0.2.1/observations", "/api/v1/devices/{ip}/observations", "",
        kDevices},
       {"GET", "/api/v1/services?limit=2", "/api/v1/services", "", kDevices},
+      {"GET", "/api/v1/findings?limit=2", "/api/v1/findings", "", kDevices},
+      {"GET", "/api/v1/findings/1", "/api/v1/findings/{id}", "", kDevices},
+      {"POST", "/api/v1/findings/999999/exemptions", "/api/v1/findings/{id}/exemptions",
+       R"({"reason":"not-ours","until":"2099-01-01"})", kStaff},
+      {"GET", "/api/v1/exemptions", "/api/v1/exemptions", "", kStaff},
+      {"DELETE", "/api/v1/exemptions/999999", "/api/v1/exemptions/{id}", "", kStaff},
+      {"GET", "/api/v1/districts", "/api/v1/districts", "", kAggregates},
       {"GET", "/api/v1/stats/summary", "/api/v1/stats/summary", "", kAggregates},
       {"GET", "/api/v1/trends?days=7", "/api/v1/trends", "", kAggregates},
+      {"GET", "/api/v1/open-data/districts.csv?days=2", "/api/v1/open-data/districts.csv", "",
+       kAggregates},
+      {"GET", "/api/v1/open-data/districts.geojson?days=2", "/api/v1/open-data/districts.geojson",
+       "", kAggregates},
       {"GET", "/api/v1/imports", "/api/v1/imports", "", kStaff},
       {"GET", "/api/v1/imports/1", "/api/v1/imports/{id}", "", kStaff},
       {"POST", "/api/v1/imports?kind=nmap", "/api/v1/imports", "<nmaprun></nmaprun>", kAdmin},
@@ -208,6 +233,21 @@ TEST_F(DaemonApi, DevicesPageThroughEverythingOnce) {
   EXPECT_EQ(
       static_cast<std::int64_t>(filtered["items"].size()),
       testing::query_int(suite->db, "SELECT count(*) FROM devices WHERE device_type = 'webcam'"));
+  auto outside = get_json("/api/v1/devices?in_city=no,unknown&limit=1000", "admin");
+  EXPECT_EQ(static_cast<std::int64_t>(outside["items"].size()),
+            testing::query_int(suite->db,
+                               "SELECT count(*) FROM devices WHERE "
+                               "coalesce(in_city, 'unknown') IN ('no', 'unknown')"));
+  auto risky = get_json("/api/v1/devices?district=WK051828&min_score=20&limit=1000", "admin");
+  EXPECT_EQ(static_cast<std::int64_t>(risky["items"].size()),
+            testing::query_int(suite->db,
+                               "SELECT count(*) FROM devices WHERE district_code = "
+                               "'WK051828' AND risk_score >= 20"));
+  for (const auto& dev : risky["items"]) {
+    EXPECT_EQ(dev["district_code"], "WK051828");
+    EXPECT_GE(dev["risk_score"].get<int>(), 20);
+  }
+  expect_error_shape(d().get("/api/v1/devices?in_city=maybe", token("admin")), 400);
   auto net = get_json("/api/v1/devices?network=192.0.2.0/28", "admin");
   for (const auto& dev : net["items"])
     EXPECT_TRUE(dev["ip"].get<std::string>().starts_with("192.0.2."));
@@ -342,6 +382,291 @@ TEST_F(DaemonApi, TheScreenSeesAggregatesWithSmallCountsHiddenAndNoAddress) {
                            "/api/v1/imports", "/api/v1/audit"}) {
     expect_error_shape(d().get(path, token("screen")), 403);
   }
+}
+
+TEST_F(DaemonApi, FindingsPageThroughEverythingOnceAndFilter) {
+  std::set<std::int64_t> seen;
+  std::string cursor;
+  int pages = 0;
+  do {
+    std::string path = "/api/v1/findings?limit=40" + (cursor.empty() ? "" : "&cursor=" + cursor);
+    auto page = get_json(path, "analyst");
+    for (const auto& f : page["items"])
+      EXPECT_TRUE(seen.insert(f["id"].get<std::int64_t>()).second);
+    cursor = page["next_cursor"].is_null() ? "" : page["next_cursor"].get<std::string>();
+    ++pages;
+  } while (!cursor.empty() && pages < 100);
+  EXPECT_EQ(static_cast<std::int64_t>(seen.size()), suite->findings);
+
+  auto count = [](const std::string& where) {
+    return testing::query_int(suite->db,
+                              "SELECT count(*) FROM findings f LEFT JOIN devices d ON "
+                              "d.ip = f.ip WHERE " +
+                                  where);
+  };
+  auto items = [&](const std::string& query) {
+    return get_json("/api/v1/findings?limit=1000&" + query, "analyst")["items"];
+  };
+  auto critical = items("severity=critical");
+  EXPECT_EQ(static_cast<std::int64_t>(critical.size()), count("f.severity = 'critical'"));
+  ASSERT_FALSE(critical.empty());
+  for (const auto& f : critical) EXPECT_EQ(f["severity"], "critical");
+  auto two_kinds = items("kind=infected,no-auth&status=open");
+  EXPECT_EQ(static_cast<std::int64_t>(two_kinds.size()),
+            count("f.kind IN ('infected', 'no-auth') AND f.status = 'open'"));
+  std::string district = testing::query_text(
+      suite->db,
+      "SELECT d.district_code FROM findings f JOIN devices d ON d.ip = f.ip WHERE "
+      "d.district_code IS NOT NULL GROUP BY 1 ORDER BY count(*) DESC LIMIT 1");
+  ASSERT_FALSE(district.empty());
+  district.pop_back();  // query_text's separator
+  auto in_district = items("district=" + district + "&min_score=30");
+  EXPECT_EQ(static_cast<std::int64_t>(in_district.size()),
+            count("d.district_code = '" + district + "' AND d.risk_score >= 30"));
+  for (const auto& f : in_district) {
+    EXPECT_EQ(f["device"]["district_code"], district);
+    EXPECT_GE(f["device"]["risk_score"].get<int>(), 30);
+  }
+  auto window = items("since=2026-11-20&until=2026-11-21");
+  EXPECT_EQ(static_cast<std::int64_t>(window.size()),
+            count("f.last_seen >= 1795132800 AND f.last_seen < 1795219200"));
+  for (const char* bad : {"kind=bogus", "severity=urgent", "min_score=101", "since=yesterday",
+                          "district=WK%27%3B", "ip=not-an-ip", "cursor=garbage"}) {
+    expect_error_shape(d().get(std::string("/api/v1/findings?") + bad, token("analyst")), 400);
+  }
+  auto devices = get_json("/api/v1/devices?limit=1", "admin");
+  expect_error_shape(d().get("/api/v1/findings?cursor=" + devices["next_cursor"].get<std::string>(),
+                             token("admin")),
+                     400);
+  EXPECT_TRUE(testing::wait_for([&] {
+    auto audit = get_json("/api/v1/audit?actor=ana&action=finding.list&limit=1", "admin");
+    return !audit["items"].empty() && audit["items"][0]["role"] == "analyst";
+  }));
+}
+
+TEST_F(DaemonApi, FindingDetailHasEvidenceHistoryExemptionsAndTheScoreExplained) {
+  std::int64_t id =
+      testing::query_int(suite->db, "SELECT min(id) FROM findings WHERE kind = 'infected'");
+  auto detail = get_json("/api/v1/findings/" + std::to_string(id), "analyst");
+  const auto& f = detail["finding"];
+  EXPECT_EQ(f["id"], id);
+  EXPECT_EQ(f["kind"], "infected");
+  ASSERT_FALSE(f["evidence"].empty());
+  ASSERT_EQ(detail["evidence"].size(), f["evidence"].size());
+  EXPECT_EQ(detail["evidence"][0]["id"], f["evidence"][0]);
+  EXPECT_EQ(detail["evidence"][0]["observation"]["evidence_id"], f["evidence"][0]);
+  EXPECT_EQ(detail["history"][0]["event"], "opened");
+  EXPECT_TRUE(detail["exemptions"].is_array());
+  EXPECT_EQ(detail["device"]["ip"], f["ip"]);
+  EXPECT_GT(detail["device"]["risk_score"].get<int>(), 0);
+  EXPECT_FALSE(detail["device"]["risk_explanation"]["contributions"].empty());
+  expect_error_shape(d().get("/api/v1/findings/99999999", token("analyst")), 404);
+  expect_error_shape(d().get("/api/v1/findings/abc", token("analyst")), 400);
+  // The read is audited against the device's address (a data subject's export lists it).
+  std::string ip = f["ip"];
+  EXPECT_TRUE(testing::wait_for([&] {
+    auto audit = get_json("/api/v1/audit?actor=ana&action=finding.read&object=" + ip, "admin");
+    return !audit["items"].empty();
+  }));
+
+  // The device detail carries the same: score explained, findings, their history.
+  auto device = get_json("/api/v1/devices/" + ip, "analyst");
+  EXPECT_EQ(device["risk"]["risk_score"], detail["device"]["risk_score"]);
+  bool listed = false;
+  for (const auto& item : device["findings"]) listed = listed || item["id"] == id;
+  EXPECT_TRUE(listed);
+  ASSERT_FALSE(device["finding_history"].empty());
+  EXPECT_EQ(device["finding_history"].back()["event"]["event"], "opened");
+  EXPECT_EQ(device["device"]["risk_score"], detail["device"]["risk_score"]);
+}
+
+TEST_F(DaemonApi, ExemptingAndLiftingAFindingRescoresTheDeviceAndIsAudited) {
+  // A device with more than one finding, so the score stays above zero.
+  std::string ip = testing::query_text(
+      suite->db,
+      "SELECT f.ip FROM findings f WHERE f.status = 'open' AND f.ip < 4294967296 "
+      "GROUP BY f.ip HAVING count(*) >= 2 LIMIT 1");
+  ASSERT_FALSE(ip.empty());
+  ip.pop_back();
+  std::string address = core::IpAddress::v4(static_cast<std::uint32_t>(std::stoll(ip))).to_string();
+  auto before = get_json("/api/v1/devices/" + address, "analyst");
+  int score = before["risk"]["risk_score"];
+  // Its worst active finding: exempting it must lower the score.
+  const std::vector<std::string> order{"info", "low", "medium", "high", "critical"};
+  std::int64_t id = 0;
+  std::size_t worst = 0;
+  for (const auto& f : before["findings"]) {
+    auto level = static_cast<std::size_t>(
+        std::find(order.begin(), order.end(), f["severity"].get<std::string>()) - order.begin());
+    if ((f["status"] == "open" || f["status"] == "reopened") && (id == 0 || level > worst)) {
+      id = f["id"];
+      worst = level;
+    }
+  }
+  ASSERT_NE(id, 0) << before;
+
+  std::string path = "/api/v1/findings/" + std::to_string(id) + "/exemptions";
+  for (const char* bad : {R"({"reason":"because","until":"2099-01-01"})",
+                          R"({"reason":"not-ours","until":"2001-01-01"})",
+                          R"({"reason":"not-ours"})", R"({"reason":"not-ours","until":"soon"})",
+                          R"({"reason":"not-ours","until":"2027-01-01","by":"someone else"})"}) {
+    expect_error_shape(d().send("POST", path, bad, token("analyst")), 400);
+  }
+  expect_error_shape(d().send("POST", "/api/v1/findings/99999999/exemptions",
+                              R"({"reason":"not-ours","until":"2027-06-01"})", token("analyst")),
+                     404);
+  auto made = d().send(
+      "POST", path, R"({"reason":"research-honeypot","until":"2027-06-01","note":"TU honeypot"})",
+      token("analyst"));
+  ASSERT_EQ(made.status, 201) << made.body;
+  auto exemption = json::parse(made.body);
+  EXPECT_EQ(exemption["by"], "ana");
+  EXPECT_EQ(exemption["finding_id"], id);
+  EXPECT_EQ(exemption["until"], "2027-06-01T00:00:00Z");
+  EXPECT_EQ(made.headers["location"],
+            "/api/v1/exemptions/" + std::to_string(exemption["id"].get<int>()));
+
+  auto exempt = get_json("/api/v1/findings/" + std::to_string(id), "analyst");
+  EXPECT_EQ(exempt["finding"]["exempt"], "research-honeypot");
+  EXPECT_EQ(exempt["exemptions"][0]["id"], exemption["id"]);
+  EXPECT_EQ(exempt["history"].back()["event"], "exempted");
+  int lower = get_json("/api/v1/devices/" + address, "analyst")["risk"]["risk_score"];
+  EXPECT_LT(lower, score);
+  bool listed = false;
+  auto in_force = get_json("/api/v1/exemptions", "admin");
+  for (const auto& e : in_force["items"]) {
+    listed = listed || e["id"] == exemption["id"];
+  }
+  EXPECT_TRUE(listed);
+
+  std::string lift = "/api/v1/exemptions/" + std::to_string(exemption["id"].get<int>());
+  auto lifted = d().send("DELETE", lift, "", token("admin"));
+  ASSERT_EQ(lifted.status, 200) << lifted.body;
+  expect_error_shape(d().send("DELETE", lift, "", token("admin")), 404);
+  EXPECT_EQ(get_json("/api/v1/devices/" + address, "analyst")["risk"]["risk_score"], score);
+  auto after = get_json("/api/v1/findings/" + std::to_string(id), "analyst");
+  EXPECT_TRUE(after["finding"]["exempt"].is_null());
+  EXPECT_EQ(after["history"].back()["event"], "unexempted");
+  auto in_force_after = get_json("/api/v1/exemptions", "admin");
+  for (const auto& e : in_force_after["items"]) {
+    EXPECT_NE(e["id"], exemption["id"]);  // no longer in force
+  }
+  bool kept = false;
+  auto all = get_json("/api/v1/exemptions?all=true", "admin");
+  for (const auto& e : all["items"]) {
+    kept = kept || (e["id"] == exemption["id"] && e["active"] == false);
+  }
+  EXPECT_TRUE(kept);
+  EXPECT_TRUE(testing::wait_for([&] {
+    auto audit = get_json("/api/v1/audit?object=" + address, "admin");
+    std::set<std::string> actions;
+    for (const auto& e : audit["items"]) {
+      actions.insert(e["action"].get<std::string>() + ":" + e["actor"].get<std::string>());
+    }
+    return actions.contains("finding.exempt:ana") && actions.contains("exemption.lift:root-admin");
+  }));
+}
+
+TEST_F(DaemonApi, PartnersSeeOnlyTheFindingsInTheirOwnBatches) {
+  // No batches exist yet: a partner sees no finding at all.
+  EXPECT_TRUE(get_json("/api/v1/findings", "partner")["items"].empty());
+  expect_error_shape(d().get("/api/v1/findings/1", token("partner")), 404);
+  // Grant partner 7 two findings the way the batches work will (through the view).
+  ASSERT_TRUE(testing::exec_sql(
+      suite->db,
+      "CREATE TABLE IF NOT EXISTS test_finding_grants (partner_id, finding_id); "
+      "INSERT INTO test_finding_grants VALUES (7, 1), (7, 2), (8, 3); "
+      "DROP VIEW partner_visible_findings; "
+      "CREATE VIEW partner_visible_findings AS SELECT partner_id, finding_id FROM "
+      "test_finding_grants;"));
+  std::set<std::int64_t> ids;
+  auto granted = get_json("/api/v1/findings", "partner");
+  for (const auto& f : granted["items"]) {
+    ids.insert(f["id"].get<std::int64_t>());
+  }
+  EXPECT_EQ(ids, (std::set<std::int64_t>{1, 2}));
+  EXPECT_EQ(d().get("/api/v1/findings/2", token("partner")).status, 200);
+  expect_error_shape(d().get("/api/v1/findings/3", token("partner")), 404);
+  ASSERT_TRUE(testing::exec_sql(
+      suite->db,
+      "DROP VIEW partner_visible_findings; "
+      "CREATE VIEW partner_visible_findings AS SELECT NULL AS partner_id, NULL AS finding_id "
+      "WHERE 0;"));
+}
+
+TEST_F(DaemonApi, DistrictsAddUpAndTheScreenGetsThemWithoutSmallCountsOrAddresses) {
+  auto full = get_json("/api/v1/districts", "analyst");
+  ASSERT_GE(full["districts"].size(), 40u);  // every wijk of The Hague, even the empty ones
+  std::int64_t devices = 0, insecure = 0;
+  for (const auto& dist : full["districts"]) {
+    EXPECT_TRUE(dist["code"].get<std::string>().starts_with("WK0518")) << dist;
+    devices += dist["devices"].get<std::int64_t>();
+    insecure += dist["insecure_devices"].get<std::int64_t>();
+  }
+  devices += full["no_district"]["devices"].get<std::int64_t>();
+  insecure += full["no_district"]["insecure_devices"].get<std::int64_t>();
+  EXPECT_EQ(devices, full["city_total"]["devices"]);
+  EXPECT_EQ(insecure, full["city_total"]["insecure_devices"]);
+  EXPECT_EQ(devices, testing::query_int(suite->db,
+                                        "SELECT count(*) FROM devices WHERE district_code IS NOT "
+                                        "NULL OR in_city IN ('yes', 'possibly')"));
+  EXPECT_GT(insecure, 0);
+  std::int64_t by_severity = 0;
+  for (const auto& [level, n] : full["city_total"]["insecure_by_severity"].items()) {
+    by_severity += n.get<std::int64_t>();
+  }
+  EXPECT_EQ(by_severity, insecure);  // each insecure device counts once, by its worst finding
+
+  auto screen = get_json("/api/v1/districts", "screen");
+  EXPECT_EQ(screen["suppressed_below"], 20);
+  int hidden = 0;
+  for (std::size_t i = 0; i < full["districts"].size(); ++i) {
+    auto n = full["districts"][i]["devices"].get<std::int64_t>();
+    const auto& shown = screen["districts"][i]["devices"];
+    if (n > 0 && n < 20) {
+      EXPECT_TRUE(shown.is_null()) << screen["districts"][i];
+      ++hidden;
+    } else {
+      EXPECT_EQ(shown, n);
+    }
+  }
+  EXPECT_GT(hidden, 0);
+  auto trends = get_json("/api/v1/trends?days=30", "screen");
+  // No address of any stored device (v4 or v6), and nothing shaped like an IPv4 address.
+  auto all_devices = get_json("/api/v1/devices?limit=1000", "admin");
+  ASSERT_TRUE(all_devices["next_cursor"].is_null());
+  std::regex ipv4(R"(\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b)");
+  for (const auto& body : {screen.dump(), trends.dump()}) {
+    EXPECT_FALSE(std::regex_search(body, ipv4)) << body;
+    for (const auto& dev : all_devices["items"]) {
+      EXPECT_EQ(body.find("\"" + dev["ip"].get<std::string>() + "\""), std::string::npos);
+    }
+  }
+  for (const char* path : {"/api/v1/findings", "/api/v1/findings/1", "/api/v1/exemptions"}) {
+    expect_error_shape(d().get(path, token("screen")), 403);
+  }
+}
+
+TEST_F(DaemonApi, TrendsCountNewAndFixedFindingsPerDay) {
+  // A telnet service seen now: a finding opened today.
+  std::string now = core::format_utc(std::time(nullptr));
+  std::string csv = "\"timestamp\",\"ip\",\"protocol\",\"port\",\"tag\"\n\"" + now.substr(0, 10) +
+                    " " + now.substr(11, 8) + "\",\"203.0.113.77\",\"tcp\",23,\"telnet\"\n";
+  auto up = d().send("POST", "/api/v1/imports?kind=shadowserver&filename=today-scan_telnet-nl.csv",
+                     csv, token("admin"), {}, "text/csv");
+  ASSERT_EQ(up.status, 201) << up.body;
+  auto trends = get_json("/api/v1/trends?days=366", "analyst");
+  std::int64_t opened = 0;
+  for (const auto& day : trends["days"]) {
+    opened += day["new_findings"].get<std::int64_t>();
+    EXPECT_TRUE(day["fixed_findings"].is_number());
+    EXPECT_TRUE(day["reopened_findings"].is_number());
+  }
+  EXPECT_GE(trends["days"].back()["new_findings"].get<std::int64_t>(), 1);
+  EXPECT_EQ(opened,
+            testing::query_int(suite->db,
+                               "SELECT count(*) FROM finding_events WHERE event = 'opened' AND "
+                               "observed_at >= (strftime('%s', 'now') / 86400 - 365) * 86400"));
 }
 
 TEST_F(DaemonApi, LoginSessionsCookiesAndCsrf) {
@@ -492,6 +817,8 @@ TEST_F(DaemonApi, MetricsAreValidPrometheusTextWithoutAddresses) {
       doc.value("citywatch_ingest_records_total", {{"source", "shodan"}, {"outcome", "imported"}}),
       100);
   EXPECT_EQ(doc.value("citywatch_database_up"), 1);
+  EXPECT_GT(
+      doc.value("citywatch_findings_active", {{"kind", "infected"}, {"severity", "critical"}}), 0);
   EXPECT_GE(doc.value("citywatch_http_requests_total",
                       {{"route", "/api/v1/devices/{ip}"}, {"method", "GET"}, {"code", "200"}}),
             1);

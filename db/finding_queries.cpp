@@ -1,0 +1,200 @@
+#include "db/finding_queries.h"
+
+#include <limits>
+
+#include "db/store.h"
+
+namespace citywatch::db {
+namespace {
+
+template <typename T, typename Read>
+core::Result<std::vector<T>> collect(Statement& s, Read read) {
+  std::vector<T> out;
+  while (true) {
+    auto row = s.step();
+    if (!row) return core::fail(row.error());
+    if (!*row) break;
+    out.push_back(read(s));
+  }
+  return out;
+}
+
+void bind_list(Statement& s, int index, const std::string& comma_list) {
+  s.bind_text_or_null(index, comma_list);
+}
+
+ExemptionRow read_exemption(const Statement& r) {
+  ExemptionRow e;
+  e.id = r.int64(0);
+  if (!r.is_null(1)) e.finding_id = r.int64(1);
+  if (!r.is_null(2)) e.device = column_ip(r, 2);
+  e.whole_device = r.int64(3) != 0;
+  e.reason = r.text(4);
+  e.note = r.text(5);
+  e.by = r.text(6);
+  e.created_at = r.int64(7);
+  e.expires_at = r.int64(8);
+  return e;
+}
+
+constexpr std::string_view kExemptionSelect = R"sql(
+  SELECT e.id, e.finding_id, coalesce(e.ip, f.ip), e.ip IS NOT NULL, e.reason,
+         coalesce(e.note, ''), e.created_by, e.created_at, e.expires_at
+  FROM exemptions e LEFT JOIN findings f ON f.id = e.finding_id)sql";
+
+}  // namespace
+
+core::Result<std::vector<StoredFinding>> list_findings(Connection& conn, const Visibility& who,
+                                                       const FindingQuery& q,
+                                                       core::UnixSeconds now) {
+  // A partner sees only the findings in its own batches (?3; the view is empty until batches
+  // exist, so partners see none yet).
+  auto stmt = conn.prepare(std::string(kFindingSelect) + R"sql(
+    WHERE f.id < ?2
+      AND (?3 IS NULL OR f.id IN (SELECT finding_id FROM partner_visible_findings
+                                  WHERE partner_id = ?3))
+      AND (?4 IS NULL OR instr(',' || ?4 || ',', ',' || f.kind || ',') > 0)
+      AND (?5 IS NULL OR instr(',' || ?5 || ',', ',' || f.severity || ',') > 0)
+      AND (?6 IS NULL OR instr(',' || ?6 || ',', ',' || f.status || ',') > 0)
+      AND (?7 IS NULL OR instr(',' || ?7 || ',', ',' || d.district_code || ',') > 0)
+      AND (?8 IS NULL OR instr(',' || ?8 || ',', ',' || coalesce(d.in_city, 'unknown') || ',') > 0)
+      AND (?9 IS NULL OR coalesce(d.risk_score, 0) >= ?9)
+      AND (?10 IS NULL OR f.last_seen >= ?10)
+      AND (?11 IS NULL OR f.last_seen < ?11)
+      AND (?12 IS NULL OR f.ip = ?12)
+    ORDER BY f.id DESC LIMIT ?13)sql");
+  if (!stmt) return core::fail(stmt.error());
+  Statement& s = *stmt;
+  s.bind(1, now).bind(2, q.before_id.value_or(std::numeric_limits<std::int64_t>::max()));
+  s.bind(3, who.partner_id);
+  bind_list(s, 4, q.kinds);
+  bind_list(s, 5, q.severities);
+  bind_list(s, 6, q.statuses);
+  bind_list(s, 7, q.districts);
+  bind_list(s, 8, q.in_city);
+  s.bind(9, q.min_score).bind(10, q.since).bind(11, q.until);
+  if (q.ip) {
+    bind_ip(s, 12, *q.ip);
+  } else {
+    s.bind_null(12);
+  }
+  s.bind(13, static_cast<std::int64_t>(q.limit));
+  return collect<StoredFinding>(s, read_finding);
+}
+
+core::Result<std::optional<StoredFinding>> get_finding(Connection& conn, const Visibility& who,
+                                                       std::int64_t id, core::UnixSeconds now) {
+  auto stmt = conn.prepare(std::string(kFindingSelect) + R"sql(
+    WHERE f.id = ?2
+      AND (?3 IS NULL OR f.id IN (SELECT finding_id FROM partner_visible_findings
+                                  WHERE partner_id = ?3)))sql");
+  if (!stmt) return core::fail(stmt.error());
+  stmt->bind(1, now).bind(2, id).bind(3, who.partner_id);
+  auto rows = collect<StoredFinding>(*stmt, read_finding);
+  if (!rows) return core::fail(rows.error());
+  if (rows->empty()) return std::optional<StoredFinding>();
+  return std::optional<StoredFinding>(std::move(rows->front()));
+}
+
+core::Result<std::vector<DeviceFindingEvent>> device_finding_history(Connection& conn,
+                                                                     const Visibility& who,
+                                                                     const core::IpAddress& ip,
+                                                                     std::size_t limit) {
+  auto stmt = conn.prepare(R"sql(
+    SELECT e.finding_id, f.kind, f.code, f.port, e.at, coalesce(e.observed_at, 0), e.event,
+           e.status, e.severity, coalesce(e.evidence, ''), coalesce(e.note, '')
+    FROM findings f JOIN finding_events e ON e.finding_id = f.id
+    WHERE f.ip = ?1
+      AND (?2 IS NULL OR f.id IN (SELECT finding_id FROM partner_visible_findings
+                                  WHERE partner_id = ?2))
+    ORDER BY e.id DESC LIMIT ?3)sql");
+  if (!stmt) return core::fail(stmt.error());
+  bind_ip(*stmt, 1, ip);
+  stmt->bind(2, who.partner_id).bind(3, static_cast<std::int64_t>(limit));
+  return collect<DeviceFindingEvent>(*stmt, [](const Statement& r) {
+    DeviceFindingEvent d;
+    d.finding_id = r.int64(0);
+    d.kind = r.text(1);
+    d.code = r.text(2);
+    d.port = static_cast<std::uint16_t>(r.int64(3));
+    d.event = {r.int64(4), r.int64(5), r.text(6), r.text(7), r.text(8), r.text(9), r.text(10)};
+    return d;
+  });
+}
+
+core::Result<std::vector<ExemptionRow>> exemptions_of_finding(Connection& conn,
+                                                              std::int64_t finding_id,
+                                                              const core::IpAddress& device) {
+  auto stmt = conn.prepare(std::string(kExemptionSelect) +
+                           " WHERE e.finding_id = ?1 OR e.ip = ?2 ORDER BY e.id DESC");
+  if (!stmt) return core::fail(stmt.error());
+  stmt->bind(1, finding_id);
+  bind_ip(*stmt, 2, device);
+  return collect<ExemptionRow>(*stmt, read_exemption);
+}
+
+core::Result<std::vector<ExemptionRow>> list_exemptions(Connection& conn, bool all,
+                                                        core::UnixSeconds now,
+                                                        std::optional<std::int64_t> before_id,
+                                                        std::size_t limit) {
+  auto stmt = conn.prepare(std::string(kExemptionSelect) + R"sql(
+    WHERE e.id < ?1 AND (?2 OR e.expires_at > ?3) ORDER BY e.id DESC LIMIT ?4)sql");
+  if (!stmt) return core::fail(stmt.error());
+  stmt->bind(1, before_id.value_or(std::numeric_limits<std::int64_t>::max()));
+  stmt->bind(2, all ? 1 : 0).bind(3, now).bind(4, static_cast<std::int64_t>(limit));
+  return collect<ExemptionRow>(*stmt, read_exemption);
+}
+
+core::Result<std::vector<DistrictCounts>> district_counts(Connection& conn, core::UnixSeconds now) {
+  // Per device: its worst active, unexempted finding (0 info .. 4 critical) and which kinds it
+  // has; then per district.
+  auto stmt = conn.prepare(R"sql(
+    WITH active AS (
+      SELECT f.ip, f.kind,
+             CASE f.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2
+                             WHEN 'low' THEN 1 ELSE 0 END AS level
+      FROM findings f
+      WHERE f.status IN ('open', 'notified', 'reopened')
+        AND NOT EXISTS (SELECT 1 FROM exemptions e
+                        WHERE (e.finding_id = f.id OR e.ip = f.ip) AND e.expires_at > ?1)),
+    per_device AS (
+      SELECT ip, max(level) AS level, max(kind = ?2) AS k0, max(kind = ?3) AS k1,
+             max(kind = ?4) AS k2, max(kind = ?5) AS k3, max(kind = ?6) AS k4
+      FROM active GROUP BY ip)
+    SELECT coalesce(d.district_code, ''), max(coalesce(d.district_name, '')), count(*),
+           count(p.ip), total(p.level = 0), total(p.level = 1), total(p.level = 2),
+           total(p.level = 3), total(p.level = 4), total(p.k0), total(p.k1), total(p.k2),
+           total(p.k3), total(p.k4)
+    FROM devices d LEFT JOIN per_device p ON p.ip = d.ip
+    WHERE d.district_code IS NOT NULL OR d.in_city IN ('yes', 'possibly')
+    GROUP BY 1 ORDER BY 1)sql");
+  if (!stmt) return core::fail(stmt.error());
+  stmt->bind(1, now);
+  for (int k = 0; k < 5; ++k) {
+    stmt->bind(2 + k, core::to_string(static_cast<core::FindingKind>(k)));
+  }
+  return collect<DistrictCounts>(*stmt, [](const Statement& r) {
+    DistrictCounts c;
+    c.code = r.text(0);
+    c.name = r.text(1);
+    c.devices = r.int64(2);
+    c.insecure_devices = r.int64(3);
+    for (int i = 0; i < 5; ++i) {
+      c.by_severity[static_cast<std::size_t>(i)] = static_cast<std::int64_t>(r.real(4 + i));
+      c.by_kind[static_cast<std::size_t>(i)] = static_cast<std::int64_t>(r.real(9 + i));
+    }
+    return c;
+  });
+}
+
+core::Result<std::vector<FindingCount>> active_finding_counts(Connection& conn) {
+  auto stmt = conn.prepare(
+      "SELECT kind, severity, count(*) FROM findings "
+      "WHERE status IN ('open', 'notified', 'reopened') GROUP BY kind, severity");
+  if (!stmt) return core::fail(stmt.error());
+  return collect<FindingCount>(*stmt, [](const Statement& r) {
+    return FindingCount{r.text(0), r.text(1), r.int64(2)};
+  });
+}
+
+}  // namespace citywatch::db
