@@ -1,14 +1,18 @@
 // app/audit_log.h: the writer of the audit log. Reads of device-level data are queued and
 // written by one thread in batches (so an API read never waits for an import's write lock);
 // changes use record_now(), which returns once the entry is on disk. When writing fails the
-// log reports unhealthy and the API refuses device-level reads (fail closed) until a write
-// succeeds again. Thread-safe; owns its own database connection.
+// log reports unhealthy and the API refuses device-level reads (fail closed); queued entries
+// stay queued and the writer tries again with a growing pause (up to kMaxRetryPause), so a
+// database locked for a while by a long import heals by itself and loses no entry. Entries
+// of record_now() are not retried: their caller hears of the failure at once. Thread-safe;
+// owns its own database connection.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -30,6 +34,8 @@ class AuditLog {
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
+  static constexpr std::chrono::milliseconds kMaxRetryPause{2000};
+
   void record(db::AuditEntry entry);
   core::Result<void> record_now(db::AuditEntry entry);
   bool flush(std::chrono::milliseconds timeout);
@@ -44,10 +50,16 @@ class AuditLog {
   Metrics* metrics_;
   mutable std::mutex mutex_;
   std::condition_variable wake_, written_;
-  std::deque<std::pair<std::uint64_t, db::AuditEntry>> queue_;
+  struct Queued {
+    std::uint64_t seq = 0;
+    db::AuditEntry entry;
+    bool sync = false;  // from record_now(): fails instead of waiting for a retry
+  };
+  std::deque<Queued> queue_;
   std::uint64_t next_seq_ = 1;
-  std::uint64_t done_seq_ = 0;    // every entry up to here was attempted
-  std::uint64_t failed_seq_ = 0;  // the last entry whose write failed
+  std::map<std::uint64_t, bool> sync_results_;  // record_now() entries: written or not
+  bool writing_ = false;                        // a batch is being written
+  std::uint64_t failures_logged_ = 0;
   std::string last_error_;
   bool healthy_ = true;
   bool stopping_ = false;
