@@ -119,9 +119,12 @@ void AuditLog::run() {
     std::lock_guard lock(mutex_);
     writing_ = false;
     if (written) {
-      if (!healthy_) logger("app")->info("audit_write_recovered entries={}", entries.size());
+      if (failures_logged_ > 0) {
+        logger("app")->info("audit_write_recovered entries={}", entries.size());
+      }
       healthy_ = true;
       failures_logged_ = 0;
+      failing_since_ = {};
       pause = std::chrono::milliseconds(0);
       for (const auto& q : batch) {
         if (q.sync) sync_results_[q.seq] = true;
@@ -129,12 +132,15 @@ void AuditLog::run() {
       written_.notify_all();
       continue;
     }
-    // Logged when the log turns unhealthy and then about once a minute while it stays so.
-    if (healthy_ || ++failures_logged_ % 30 == 0) {
+    // Logged at the first failure and then about once a minute while they go on.
+    if (failures_logged_++ % 30 == 0) {
       logger("app")->error("audit_write_failed entries={} reason={} note=retrying", entries.size(),
                            written.error().to_string());
     }
-    healthy_ = false;
+    const auto now = std::chrono::steady_clock::now();
+    if (failing_since_ == std::chrono::steady_clock::time_point{}) failing_since_ = now;
+    const bool only_busy = written.error().code == core::ErrorCode::kUnavailable;
+    healthy_ = only_busy && now - failing_since_ < kLockGrace;
     last_error_ = written.error().to_string();
     conn_.reset();  // reopen next time: the file may have been restored or remounted
     // Entries of served reads go back to the front, in order, to be written when the database

@@ -1,11 +1,13 @@
 // app/audit_log.h: the writer of the audit log. Reads of device-level data are queued and
 // written by one thread in batches (so an API read never waits for an import's write lock);
-// changes use record_now(), which returns once the entry is on disk. When writing fails the
-// log reports unhealthy and the API refuses device-level reads (fail closed); queued entries
-// stay queued and the writer tries again with a growing pause (up to kMaxRetryPause), so a
-// database locked for a while by a long import heals by itself and loses no entry. Entries
-// of record_now() are not retried: their caller hears of the failure at once. Thread-safe;
-// owns its own database connection.
+// changes use record_now(), which returns once the entry is on disk. A failed write keeps its
+// entries queued and the writer tries again with a growing pause (up to kMaxRetryPause), so
+// no entry is lost. When the database cannot be written (read-only, full, gone) the log reports
+// unhealthy at once and the API refuses device-level reads (fail closed); when it is only busy
+// (another process's long write holds the lock past the busy timeout) that happens only once
+// the backlog is older than kLockGrace, so a big import does not take device reads down.
+// Entries of record_now() are not retried: their caller hears of the failure at once.
+// Thread-safe; owns its own database connection.
 #pragma once
 
 #include <chrono>
@@ -35,6 +37,7 @@ class AuditLog {
   AuditLog& operator=(const AuditLog&) = delete;
 
   static constexpr std::chrono::milliseconds kMaxRetryPause{2000};
+  static constexpr std::chrono::seconds kLockGrace{30};
 
   void record(db::AuditEntry entry);
   core::Result<void> record_now(db::AuditEntry entry);
@@ -60,6 +63,8 @@ class AuditLog {
   std::map<std::uint64_t, bool> sync_results_;  // record_now() entries: written or not
   bool writing_ = false;                        // a batch is being written
   std::uint64_t failures_logged_ = 0;
+  // When the current run of failed writes began (time_point{} while writes succeed).
+  std::chrono::steady_clock::time_point failing_since_{};
   std::string last_error_;
   bool healthy_ = true;
   bool stopping_ = false;

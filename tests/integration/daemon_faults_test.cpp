@@ -120,10 +120,10 @@ TEST(DaemonFaults, AReadOnlyDatabaseFailsReadinessWithTheReasonAndRecovers) {
   EXPECT_EQ(d.wait_exit(), 0);
 }
 
-// A long write (a big import's chunk, a backup) holds the database's write lock longer than
-// the busy timeout: the audit write fails, device reads are refused meanwhile (fail closed),
-// and once the lock is free the log writes what it held back and reads are served again.
-TEST(DaemonFaults, AnAuditLogLockedOutByALongWriteHealsAndLosesNothing) {
+// A long write (a big import's chunk, a backup) holds the database's write lock past the busy
+// timeout: the audit write fails and is retried; device reads go on being served meanwhile (a
+// busy database is not a broken one), and once the lock is free every held-back entry lands.
+TEST(DaemonFaults, AnAuditLogLockedOutByALongWriteCatchesUpAndLosesNothing) {
   testing::TempDir dir;
   std::string db = dir.file("city.db");
   std::string token = prepare_db(db);
@@ -135,21 +135,21 @@ TEST(DaemonFaults, AnAuditLogLockedOutByALongWriteHealsAndLosesNothing) {
   sqlite3* holder = nullptr;
   ASSERT_EQ(sqlite3_open(db.c_str(), &holder), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
-  EXPECT_EQ(d.get("/api/v1/devices?limit=1", token).status, 200);  // its entry must wait
+  int served = 0;
   EXPECT_TRUE(testing::wait_for([&] {
-    return d.get("/api/v1/devices?limit=1", token).status == 503;
+    EXPECT_EQ(d.get("/api/v1/devices?limit=1", token).status, 200);
+    ++served;
+    return d.log().find("audit_write_failed") != std::string::npos;
   })) << d.log();
-  EXPECT_NE(d.log().find("audit_write_failed"), std::string::npos);
+  EXPECT_EQ(d.get("/api/v1/devices?limit=1", token).status, 200);  // still served
+  ++served;
   ASSERT_EQ(sqlite3_exec(holder, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(holder);
 
   EXPECT_TRUE(testing::wait_for([&] {
-    return d.get("/api/v1/devices?limit=1", token).status == 200;
-  })) << d.log();
-  EXPECT_TRUE(testing::wait_for([&] {
     return testing::query_int(db, "SELECT count(*) FROM audit_log WHERE action = 'device.list'") ==
-           2;  // the one served while locked, and the one after
-  }));
+           served;
+  })) << d.log();
   EXPECT_NE(d.log().find("audit_write_recovered"), std::string::npos);
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait_exit(), 0);
