@@ -52,6 +52,8 @@ ApiResponse error_response(int status, std::string_view code, std::string_view m
 ApiResponse error_from(const core::Error& error);
 
 // Answers to aggregate questions are cached for a few seconds: the City Hall screen polls.
+// One computation per key at a time: requests that miss while it runs wait for its answer
+// instead of running the same heavy query beside it.
 class AggregateCache {
  public:
   core::Result<std::string> get(const std::string& key, core::UnixSeconds now,
@@ -61,6 +63,7 @@ class AggregateCache {
  private:
   std::mutex mutex_;
   std::map<std::string, std::pair<core::UnixSeconds, std::string>> entries_;
+  std::map<std::string, std::shared_ptr<std::mutex>> computing_;  // one per key
 };
 
 // Failed password logins per user name: after 5 within 15 minutes, 15 minutes of refusal.

@@ -1,6 +1,8 @@
 // What every API resource file shares: responses and errors, the router, request helpers,
 // the aggregate cache and the login throttle.
 #include <algorithm>
+#include <memory>
+#include <optional>
 
 #include "app/api.h"
 #include "app/audit_log.h"
@@ -46,10 +48,24 @@ ApiResponse error_from(const core::Error& error) {
 core::Result<std::string> AggregateCache::get(
     const std::string& key, core::UnixSeconds now, core::UnixSeconds ttl,
     const std::function<core::Result<std::string>()>& compute) {
-  {
-    std::lock_guard lock(mutex_);
+  auto cached = [&]() -> std::optional<std::string> {
     auto it = entries_.find(key);
     if (it != entries_.end() && now < it->second.first) return it->second.second;
+    return std::nullopt;
+  };
+  std::shared_ptr<std::mutex> slot;
+  {
+    std::lock_guard lock(mutex_);
+    if (auto hit = cached()) return *hit;
+    auto& s = computing_[key];
+    if (!s) s = std::make_shared<std::mutex>();
+    slot = s;
+  }
+  std::lock_guard computing(*slot);
+  if (ttl > 0) {
+    // Whoever held the slot before may have just filled the entry.
+    std::lock_guard lock(mutex_);
+    if (auto hit = cached()) return *hit;
   }
   auto fresh = compute();
   if (!fresh) return fresh;

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "app/logging.h"
@@ -40,7 +41,7 @@ void AuditLog::record(db::AuditEntry entry) {
       queue_.pop_front();
       if (metrics_) metrics_->inc("citywatch_audit_write_failures_total");
     }
-    queue_.emplace_back(next_seq_++, std::move(entry));
+    queue_.push_back({next_seq_++, std::move(entry), false});
   }
   wake_.notify_one();
 }
@@ -51,15 +52,18 @@ core::Result<void> AuditLog::record_now(db::AuditEntry entry) {
   {
     std::lock_guard lock(mutex_);
     seq = next_seq_++;
-    queue_.emplace_back(seq, std::move(entry));
+    queue_.push_back({seq, std::move(entry), true});
   }
   wake_.notify_one();
   std::unique_lock lock(mutex_);
-  bool done = written_.wait_for(lock, std::chrono::seconds(30), [&] { return done_seq_ >= seq; });
+  bool done = written_.wait_for(lock, std::chrono::seconds(30),
+                                [&] { return sync_results_.contains(seq); });
   if (!done) {
     return core::fail(core::ErrorCode::kUnavailable, "the audit log did not answer in 30 s");
   }
-  if (failed_seq_ >= seq) {
+  bool ok = sync_results_[seq];
+  sync_results_.erase(seq);
+  if (!ok) {
     return core::fail(core::ErrorCode::kUnavailable,
                       "the audit log cannot be written: " + last_error_);
   }
@@ -68,8 +72,7 @@ core::Result<void> AuditLog::record_now(db::AuditEntry entry) {
 
 bool AuditLog::flush(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
-  std::uint64_t target = next_seq_ - 1;
-  return written_.wait_for(lock, timeout, [&] { return done_seq_ >= target; });
+  return written_.wait_for(lock, timeout, [&] { return queue_.empty() && !writing_; });
 }
 
 bool AuditLog::healthy() const {
@@ -83,13 +86,18 @@ std::string AuditLog::last_error() const {
 }
 
 void AuditLog::run() {
-  std::vector<std::pair<std::uint64_t, db::AuditEntry>> batch;
+  std::vector<Queued> batch;
+  std::chrono::milliseconds pause{0};  // before the next attempt, after a failure
   while (true) {
     {
       std::unique_lock lock(mutex_);
+      if (pause.count() > 0) {
+        wake_.wait_for(lock, pause, [this] { return stopping_; });
+      }
       wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
       if (queue_.empty()) return;
       batch.clear();
+      writing_ = true;
       while (!queue_.empty() && batch.size() < kBatch) {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
@@ -97,7 +105,7 @@ void AuditLog::run() {
     }
     std::vector<db::AuditEntry> entries;
     entries.reserve(batch.size());
-    for (auto& [seq, e] : batch) entries.push_back(std::move(e));
+    for (const auto& q : batch) entries.push_back(q.entry);
     core::Result<void> written = core::ok();
     if (!conn_) {
       auto opened = db::Connection::open(path_, false);
@@ -109,20 +117,48 @@ void AuditLog::run() {
     }
     if (written) written = db::append_audit(*conn_, entries);
     std::lock_guard lock(mutex_);
-    done_seq_ = batch.back().first;
+    writing_ = false;
     if (written) {
-      healthy_ = true;
-    } else {
-      healthy_ = false;
-      failed_seq_ = done_seq_;
-      last_error_ = written.error().to_string();
-      if (metrics_) {
-        metrics_->inc("citywatch_audit_write_failures_total", {},
-                      static_cast<double>(entries.size()));
+      if (failures_logged_ > 0) {
+        logger("app")->info("audit_write_recovered entries={}", entries.size());
       }
-      logger("app")->error("audit_write_failed entries={} reason={}", entries.size(), last_error_);
-      conn_.reset();  // reopen next time: the file may have been restored or remounted
+      healthy_ = true;
+      failures_logged_ = 0;
+      failing_since_ = {};
+      pause = std::chrono::milliseconds(0);
+      for (const auto& q : batch) {
+        if (q.sync) sync_results_[q.seq] = true;
+      }
+      written_.notify_all();
+      continue;
     }
+    // Logged at the first failure and then about once a minute while they go on.
+    if (failures_logged_++ % 30 == 0) {
+      logger("app")->error("audit_write_failed entries={} reason={} note=retrying", entries.size(),
+                           written.error().to_string());
+    }
+    const auto now = std::chrono::steady_clock::now();
+    if (failing_since_ == std::chrono::steady_clock::time_point{}) failing_since_ = now;
+    const bool only_busy = written.error().code == core::ErrorCode::kUnavailable;
+    healthy_ = only_busy && now - failing_since_ < kLockGrace;
+    last_error_ = written.error().to_string();
+    conn_.reset();  // reopen next time: the file may have been restored or remounted
+    // Entries of served reads go back to the front, in order, to be written when the database
+    // takes them again (unless the daemon is stopping); record_now() callers fail now.
+    std::size_t dropped = 0;
+    for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+      if (it->sync) {
+        sync_results_[it->seq] = false;
+      } else if (stopping_) {
+        ++dropped;
+      } else {
+        queue_.push_front(std::move(*it));
+      }
+    }
+    if (metrics_ && dropped > 0) {
+      metrics_->inc("citywatch_audit_write_failures_total", {}, static_cast<double>(dropped));
+    }
+    pause = std::min(kMaxRetryPause, std::max(std::chrono::milliseconds(100), pause * 2));
     written_.notify_all();
   }
 }

@@ -1,14 +1,20 @@
 // app/audit_log.h: the writer of the audit log. Reads of device-level data are queued and
 // written by one thread in batches (so an API read never waits for an import's write lock);
-// changes use record_now(), which returns once the entry is on disk. When writing fails the
-// log reports unhealthy and the API refuses device-level reads (fail closed) until a write
-// succeeds again. Thread-safe; owns its own database connection.
+// changes use record_now(), which returns once the entry is on disk. A failed write keeps its
+// entries queued and the writer tries again with a growing pause (up to kMaxRetryPause), so
+// no entry is lost. When the database cannot be written (read-only, full, gone) the log reports
+// unhealthy at once and the API refuses device-level reads (fail closed); when it is only busy
+// (another process's long write holds the lock past the busy timeout) that happens only once
+// the backlog is older than kLockGrace, so a big import does not take device reads down.
+// Entries of record_now() are not retried: their caller hears of the failure at once.
+// Thread-safe; owns its own database connection.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -30,6 +36,9 @@ class AuditLog {
   AuditLog(const AuditLog&) = delete;
   AuditLog& operator=(const AuditLog&) = delete;
 
+  static constexpr std::chrono::milliseconds kMaxRetryPause{2000};
+  static constexpr std::chrono::seconds kLockGrace{30};
+
   void record(db::AuditEntry entry);
   core::Result<void> record_now(db::AuditEntry entry);
   bool flush(std::chrono::milliseconds timeout);
@@ -44,10 +53,18 @@ class AuditLog {
   Metrics* metrics_;
   mutable std::mutex mutex_;
   std::condition_variable wake_, written_;
-  std::deque<std::pair<std::uint64_t, db::AuditEntry>> queue_;
+  struct Queued {
+    std::uint64_t seq = 0;
+    db::AuditEntry entry;
+    bool sync = false;  // from record_now(): fails instead of waiting for a retry
+  };
+  std::deque<Queued> queue_;
   std::uint64_t next_seq_ = 1;
-  std::uint64_t done_seq_ = 0;    // every entry up to here was attempted
-  std::uint64_t failed_seq_ = 0;  // the last entry whose write failed
+  std::map<std::uint64_t, bool> sync_results_;  // record_now() entries: written or not
+  bool writing_ = false;                        // a batch is being written
+  std::uint64_t failures_logged_ = 0;
+  // When the current run of failed writes began (time_point{} while writes succeed).
+  std::chrono::steady_clock::time_point failing_since_{};
   std::string last_error_;
   bool healthy_ = true;
   bool stopping_ = false;

@@ -421,6 +421,12 @@ core::Result<void> check_toml_safe(std::string_view text, const std::string& pat
   // Last character outside strings and comments, blanks aside. toml++ reads a bare value on
   // through a quote ("0x"...), so a quote opens a string only where TOML lets one start.
   char previous = '\n';
+  // Where a quote may start a string depends on whether a key or a value is being read: in a
+  // key after '.' too (a."b" = 1), in a value only where the value begins: once a bare value
+  // has started (3..."x"), toml++ reads on through the quote. Arrays and inline tables nest.
+  bool in_value = false;    // after '=' (or inside an array), until the line or element ends
+  bool bare_value = false;  // inside a bare value (number, date, true, ...)
+  std::vector<char> open;   // '[' arrays and '{' inline tables still open, innermost last
   std::size_t line = 1;
   std::size_t i = text.starts_with("\xEF\xBB\xBF") ? 3 : 0;  // toml++ skips a byte order mark
   while (i < text.size()) {
@@ -429,14 +435,18 @@ core::Result<void> check_toml_safe(std::string_view text, const std::string& pat
       ++line;
     }
     switch (state) {
-      case State::kBare:
+      case State::kBare: {
         if (non_ascii(c)) {
           return refuse(line, "non-ASCII character outside a quoted string or comment");
         }
+        const bool ends_value = c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == ',' ||
+                                c == ']' || c == '}' || c == '#';
+        if (ends_value) bare_value = false;
         if (c == '#') {
           state = State::kComment;
-        } else if ((c == '"' || c == '\'') &&
-                   std::string_view("=[,{.\n").find(previous) != std::string_view::npos) {
+        } else if ((c == '"' || c == '\'') && !bare_value &&
+                   std::string_view(in_value ? "=[,{\n" : "=[,{.\n").find(previous) !=
+                       std::string_view::npos) {
           bool multi = text.substr(i, 3) == std::string(3, c);
           state = c == '"' ? (multi ? State::kMultiBasic : State::kBasic)
                            : (multi ? State::kMultiLiteral : State::kLiteral);
@@ -445,7 +455,26 @@ core::Result<void> check_toml_safe(std::string_view text, const std::string& pat
         } else if (c != ' ' && c != '\t') {
           previous = c;
         }
+        if (bare_value) break;
+        if (c == '=') {
+          in_value = true;
+        } else if (c == '\n') {
+          if (open.empty()) in_value = false;
+        } else if (c == '[' && in_value) {
+          open.push_back('[');
+        } else if (c == '{' && in_value) {
+          open.push_back('{');
+          in_value = false;  // a key comes first
+        } else if ((c == ']' || c == '}') && !open.empty()) {
+          open.pop_back();
+          in_value = true;  // the array or table was a value
+        } else if (c == ',') {
+          in_value = open.empty() || open.back() == '[';
+        } else if (in_value && !ends_value && c != '\r') {
+          bare_value = true;
+        }
         break;
+      }
       case State::kComment:
         if (c == '\n') {
           state = State::kBare;

@@ -47,10 +47,10 @@ constexpr std::string_view kExemptionSelect = R"sql(
 core::Result<std::vector<StoredFinding>> list_findings(Connection& conn, const Visibility& who,
                                                        const FindingQuery& q,
                                                        core::UnixSeconds now) {
-  // A partner sees only the findings in its own batches (?3; the view is empty until batches
-  // exist, so partners see none yet).
-  auto stmt = conn.prepare(std::string(kFindingSelect) + R"sql(
-    WHERE f.id < ?2
+  // Two statements that differ only in how rows are found: by the device's address (its
+  // index; a device detail must not scan every finding) or newest first by id. A partner sees
+  // only the findings in its own batches (?3; the view is empty until batches exist).
+  constexpr std::string_view kFilters = R"sql(
       AND (?3 IS NULL OR f.id IN (SELECT finding_id FROM partner_visible_findings
                                   WHERE partner_id = ?3))
       AND (?4 IS NULL OR instr(',' || ?4 || ',', ',' || f.kind || ',') > 0)
@@ -61,8 +61,10 @@ core::Result<std::vector<StoredFinding>> list_findings(Connection& conn, const V
       AND (?9 IS NULL OR coalesce(d.risk_score, 0) >= ?9)
       AND (?10 IS NULL OR f.last_seen >= ?10)
       AND (?11 IS NULL OR f.last_seen < ?11)
-      AND (?12 IS NULL OR f.ip = ?12)
-    ORDER BY f.id DESC LIMIT ?13)sql");
+    ORDER BY f.id DESC LIMIT ?13)sql";
+  auto stmt = conn.prepare(std::string(kFindingSelect) +
+                           (q.ip ? " WHERE f.ip = ?12 AND f.id < ?2" : " WHERE f.id < ?2") +
+                           std::string(kFilters));
   if (!stmt) return core::fail(stmt.error());
   Statement& s = *stmt;
   s.bind(1, now).bind(2, q.before_id.value_or(std::numeric_limits<std::int64_t>::max()));
@@ -73,11 +75,7 @@ core::Result<std::vector<StoredFinding>> list_findings(Connection& conn, const V
   bind_list(s, 7, q.districts);
   bind_list(s, 8, q.in_city);
   s.bind(9, q.min_score).bind(10, q.since).bind(11, q.until);
-  if (q.ip) {
-    bind_ip(s, 12, *q.ip);
-  } else {
-    s.bind_null(12);
-  }
+  if (q.ip) bind_ip(s, 12, *q.ip);
   s.bind(13, static_cast<std::int64_t>(q.limit));
   return collect<StoredFinding>(s, read_finding);
 }

@@ -75,6 +75,22 @@ TEST(Config, SyntaxErrorsAndMissingFilesAreConfigErrors) {
   EXPECT_EQ(missing.error().code, core::ErrorCode::kConfig);
 }
 
+// toml++ 3.3 reaches undefined behaviour on non-ASCII text it reads as part of a bare value,
+// quote or not (config.cpp, check_toml_safe); UTF-8 inside real strings stays allowed.
+TEST(Config, AQuoteInsideABareValueDoesNotHideNonAsciiText) {
+  auto hidden = parse_config("[city]\nname = 3...\"ht\xC2\xB7\"\"\"A\n", "t.toml");
+  ASSERT_FALSE(hidden);
+  EXPECT_EQ(hidden.error().code, core::ErrorCode::kConfig);
+  EXPECT_NE(hidden.error().message.find("non-ASCII"), std::string::npos);
+  auto strings = parse_config(
+      "[city]\nname = \"\xC3\x89"
+      "cluse\"\naliases = [\"a\",\n  \"Den \xC2\xB7 Haag\"]\n"
+      "[server]\nlisten = \"127.0.0.1:0\" # caf\xC3\xA9\n",
+      "t.toml");
+  ASSERT_TRUE(strings) << strings.error().to_string();
+  EXPECT_EQ(strings->geo.city_aliases.size(), 2u);
+}
+
 TEST(Config, RelativePathsAreRelativeToTheFile) {
   testing::TempDir dir;
   testing::write_file(dir.file("c.toml"),

@@ -3,6 +3,7 @@
 // gone. As root the faults are made with a small tmpfs (remounted read-only, or filled up);
 // as another user the read-only case uses file modes and the full disk is skipped.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -115,6 +116,41 @@ TEST(DaemonFaults, AReadOnlyDatabaseFailsReadinessWithTheReasonAndRecovers) {
   EXPECT_TRUE(testing::wait_for([&] { return d.get("/readyz").status == 200; }))
       << d.get("/readyz").body;
   EXPECT_EQ(d.get("/api/v1/devices?limit=1", token).status, 200);
+  d.signal(SIGTERM);
+  EXPECT_EQ(d.wait_exit(), 0);
+}
+
+// A long write (a big import's chunk, a backup) holds the database's write lock past the busy
+// timeout: the audit write fails and is retried; device reads go on being served meanwhile (a
+// busy database is not a broken one), and once the lock is free every held-back entry lands.
+TEST(DaemonFaults, AnAuditLogLockedOutByALongWriteCatchesUpAndLosesNothing) {
+  testing::TempDir dir;
+  std::string db = dir.file("city.db");
+  std::string token = prepare_db(db);
+  write_config(dir.file("c.toml"), "[health]\nmin_free_mb = 1\n");
+  DaemonProcess d({"--config", dir.file("c.toml"), "--db", db, "serve", "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(d.started()) << d.startup_error();
+  ASSERT_TRUE(testing::wait_for([&] { return d.get("/readyz").status == 200; }));
+
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  int served = 0;
+  EXPECT_TRUE(testing::wait_for([&] {
+    EXPECT_EQ(d.get("/api/v1/devices?limit=1", token).status, 200);
+    ++served;
+    return d.log().find("audit_write_failed") != std::string::npos;
+  })) << d.log();
+  EXPECT_EQ(d.get("/api/v1/devices?limit=1", token).status, 200);  // still served
+  ++served;
+  ASSERT_EQ(sqlite3_exec(holder, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(holder);
+
+  EXPECT_TRUE(testing::wait_for([&] {
+    return testing::query_int(db, "SELECT count(*) FROM audit_log WHERE action = 'device.list'") ==
+           served;
+  })) << d.log();
+  EXPECT_NE(d.log().find("audit_write_recovered"), std::string::npos);
   d.signal(SIGTERM);
   EXPECT_EQ(d.wait_exit(), 0);
 }
