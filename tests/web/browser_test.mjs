@@ -27,7 +27,8 @@ prefix_map = "${path.join(SOURCE, 'data/demo/prefix-map.csv')}"
 municipal_ranges = ["203.0.113.240/28"]
 `);
   world.user('ciso', 'admin', PASSWORD);
-  world.user('isp-user', 'partner', PASSWORD, ['--partner', '1']);
+  world.partner('isp-demo', '198.51.100.0/24');
+  world.user('isp-user', 'partner', PASSWORD, ['--partner', 'isp-demo']);
   world.user('hallscreen', 'screen', PASSWORD);
   admin = world.token('ciso', 'admin');
   screenToken = world.token('hallscreen', 'screen');
@@ -239,7 +240,7 @@ test('partner and screen accounts cannot open the dashboard or its device pages'
   // And the API behind the pages refuses them: a screen never reads devices; a partner sees
   // none that are not in its batches (404, like a device that does not exist).
   assert.equal((await world.api(`/api/v1/devices/${device.ip}`, screenToken)).status, 403);
-  const partnerToken = world.token('isp-user', 'partner', ['--partner', '1']);
+  const partnerToken = world.token('isp-user', 'partner', ['--partner', 'isp-demo']);
   assert.equal((await world.api(`/api/v1/devices/${device.ip}`, partnerToken)).status, 404);
 });
 

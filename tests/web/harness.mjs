@@ -75,6 +75,11 @@ export class World {
     return run([...this.base, 'import', 'nmap', path.join(SOURCE, 'data/demo/nmap-city-bms-demo.xml')], { allowFail: true });
   }
 
+  // A partner that fetches its batches over the API.
+  partner(name, prefix) {
+    run([...this.base, 'partners', 'add', name, '--prefix', prefix, '--pull']);
+  }
+
   user(name, role, password, extra = []) {
     run([...this.base, 'users', 'add', name, '--role', role, ...extra, '--password-stdin'], { input: password + '\n' });
   }
