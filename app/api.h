@@ -50,6 +50,8 @@ ApiResponse json_response(int status, std::string body);
 ApiResponse error_response(int status, std::string_view code, std::string_view message);
 // kBadInput/kUsage 400, kNotFound 404, kUnavailable/kIo 503, kConfig/kInternal 500.
 ApiResponse error_from(const core::Error& error);
+// A download: the body with its type and the file name the browser saves it as.
+ApiResponse attachment(std::string body, std::string type, const std::string& name);
 
 // Answers to aggregate questions are cached for a few seconds: the City Hall screen polls.
 // One computation per key at a time: requests that miss while it runs wait for its answer
@@ -170,6 +172,7 @@ void add_finding_routes(Router& router);
 void add_stats_routes(Router& router);
 void add_ops_routes(Router& router);
 void add_admin_routes(Router& router);
+void add_batch_routes(Router& router);  // partners, batches, the pull API, disputes
 void add_health_routes(Router& router);
 void add_index_route(Router& router);
 // The City Hall screen's aggregate routes and the open-data exports; call after the others (it

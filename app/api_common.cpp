@@ -18,6 +18,13 @@ ApiResponse json_response(int status, std::string body) {
   return r;
 }
 
+ApiResponse attachment(std::string body, std::string type, const std::string& name) {
+  ApiResponse r = json_response(200, std::move(body));
+  r.content_type = std::move(type);
+  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + name + "\"");
+  return r;
+}
+
 ApiResponse error_response(int status, std::string_view code, std::string_view message) {
   core::JsonWriter w;
   w.begin_object().key("error").begin_object();
@@ -258,6 +265,7 @@ void add_api_routes(Router& router) {
   add_stats_routes(router);
   add_ops_routes(router);
   add_admin_routes(router);
+  add_batch_routes(router);
   add_screen_routes(router);
   add_index_route(router);
 }

@@ -141,13 +141,6 @@ core::Result<std::int64_t> days_param(const ApiRequest& req) {
   return days->value_or(30);
 }
 
-ApiResponse attachment(std::string body, std::string type, const std::string& name) {
-  ApiResponse r = json_response(200, std::move(body));
-  r.content_type = std::move(type);
-  r.headers.emplace_back("Content-Disposition", "attachment; filename=\"" + name + "\"");
-  return r;
-}
-
 ApiResponse open_data_csv(ApiRequest& req) {
   auto days = days_param(req);
   if (!days) return error_from(days.error());

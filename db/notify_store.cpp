@@ -482,6 +482,58 @@ core::Result<std::optional<BatchSummary>> NotifyStore::summary(const std::string
   return std::optional<BatchSummary>(read_summary(*q));
 }
 
+core::Result<PartnerEffect> NotifyStore::effect(std::int64_t partner_id) {
+  PartnerEffect e;
+  auto b = conn_.prepare(
+      "SELECT count(*), count(delivered_at), count(acknowledged_at), "
+      "sum(status = 'dead') FROM batches WHERE partner_id = ? AND status <> 'discarded'");
+  if (!b) return core::fail(b.error());
+  b->bind(1, partner_id);
+  auto row = b->step();
+  if (!row) return core::fail(row.error());
+  e.batches = static_cast<int>(b->int64(0));
+  e.delivered = static_cast<int>(b->int64(1));
+  e.acknowledged = static_cast<int>(b->int64(2));
+  e.failed = static_cast<int>(b->int64(3));
+  // First notice: the oldest batch of this partner holding the finding (discarded ones never
+  // reached it).
+  auto f = conn_.prepare(
+      "SELECT f.status IN ('fixed', 'verified'), f.status_observed_at - ("
+      "  SELECT min(b.created_at) FROM batch_items i JOIN batches b ON b.id = i.batch"
+      "  WHERE i.finding_id = pf.finding_id AND b.partner_id = pf.partner_id"
+      "    AND b.status <> 'discarded') "
+      "FROM partner_findings pf JOIN findings f ON f.id = pf.finding_id WHERE pf.partner_id = ?");
+  if (!f) return core::fail(f.error());
+  f->bind(1, partner_id);
+  std::vector<double> days;
+  while (true) {
+    auto r = f->step();
+    if (!r) return core::fail(r.error());
+    if (!*r) break;
+    ++e.findings_sent;
+    if (f->int64(0) == 1 && !f->is_null(1) && f->int64(1) >= 0) {
+      ++e.fixed_after_notice;
+      days.push_back(static_cast<double>(f->int64(1)) / 86400.0);
+    }
+  }
+  if (!days.empty()) {
+    std::sort(days.begin(), days.end());
+    std::size_t mid = days.size() / 2;
+    e.median_days_to_fix = days.size() % 2 ? days[mid] : (days[mid - 1] + days[mid]) / 2;
+  }
+  return e;
+}
+
+core::Result<bool> NotifyStore::mark_fetched(const std::string& batch_id, core::UnixSeconds now) {
+  auto u = conn_.prepare(
+      "UPDATE batches SET status = 'delivered', delivered_at = ? "
+      "WHERE batch_id = ? AND status = 'pending' AND channel = 'pull'");
+  if (!u) return core::fail(u.error());
+  u->bind(1, now).bind(2, batch_id);
+  CITYWATCH_TRY(u->run());
+  return conn_.changes() > 0;
+}
+
 core::Result<std::int64_t> NotifyStore::row_of(const std::string& batch_id) {
   auto q = conn_.prepare("SELECT id FROM batches WHERE batch_id = ?");
   if (!q) return core::fail(q.error());

@@ -79,6 +79,15 @@ struct RecheckDue {
   core::UnixSeconds acknowledged_at = 0, due_at = 0, last_seen = 0;
 };
 
+// What notifying one partner achieved: its batches by outcome, the findings it was sent, and
+// those fixed after the first batch that held them (when the evidence showed the fix), with the
+// median days that took.
+struct PartnerEffect {
+  int batches = 0, delivered = 0, acknowledged = 0, failed = 0;
+  int findings_sent = 0, fixed_after_notice = 0;
+  std::optional<double> median_days_to_fix;
+};
+
 class NotifyStore {
  public:
   explicit NotifyStore(Connection& conn) : conn_(conn) {}
@@ -111,6 +120,11 @@ class NotifyStore {
   core::Result<std::optional<core::Batch>> load_batch(const std::string& batch_id);
   core::Result<std::vector<AttemptRecord>> attempts(const std::string& batch_id);
   core::Result<std::vector<ItemFeedback>> feedback(const std::string& batch_id);
+  core::Result<PartnerEffect> effect(std::int64_t partner_id);
+
+  // A pull partner fetched its batch: a pending one becomes delivered at now. false: it was
+  // not pending (fetched before, acknowledged, or not a pull batch).
+  core::Result<bool> mark_fetched(const std::string& batch_id, core::UnixSeconds now);
 
   // Push batches (webhook, email) due at now: pending, retry whose time came, and sending ones
   // (their sender may have died: the caller checks sender_pid before resending).

@@ -170,6 +170,15 @@ std::vector<Call> calls() {
       {"DELETE", "/api/v1/tokens/999999", "/api/v1/tokens/{id}", "", kAdmin},
       {"GET", "/api/v1/audit?limit=1", "/api/v1/audit", "", kAdmin},
       {"GET", "/api/v1/health", "/api/v1/health", "", kStaff},
+      {"GET", "/api/v1/partners", "/api/v1/partners", "", kStaff},
+      {"GET", "/api/v1/partners/isp-7", "/api/v1/partners/{name}", "", kStaff},
+      {"GET", "/api/v1/batches", "/api/v1/batches", "", kDevices},
+      {"GET", "/api/v1/batches/no-such", "/api/v1/batches/{id}", "", kDevices},
+      {"GET", "/api/v1/batches/no-such/download", "/api/v1/batches/{id}/download", "", kDevices},
+      {"POST", "/api/v1/batches/no-such/ack", "/api/v1/batches/{id}/ack", "", kDevices},
+      {"POST", "/api/v1/batches/no-such/feedback", "/api/v1/batches/{id}/feedback",
+       R"({"item":1,"status":"fixed"})", kDevices},
+      {"GET", "/api/v1/disputes", "/api/v1/disputes", "", kStaff},
   };
 }
 

@@ -70,8 +70,7 @@ test('a wrong password is refused and the right one opens the overview', async (
   await page.getByText('Wrong user name or password.').waitFor();
   await login(page, 'ciso');
   await page.locator('#overview-tiles .tile').first().waitFor();
-  // Partners and batches arrive with the notification routes; until then the menu hides them.
-  assert.equal(await page.locator('#nav-partners').isHidden(), true);
+  assert.equal(await page.locator('#nav-partners').isVisible(), true);
   assert.deepEqual(page.errors, []);
   await page.context().close();
 });
@@ -305,4 +304,39 @@ test('open data: per district per day as CSV and GeoJSON, small counts hidden, n
   assert.equal(geo.body.features.length, 7 * report.districts.length);
   assert.ok(geo.body.features.every((f) => f.geometry && f.properties.district_code));
   for (const r of [csv, geo]) assert.deepEqual(addressesIn(r.text), []);
+});
+
+// Last: building batches gives the partner its findings, which earlier tests expect it not to see.
+test('partners: what was sent to whom, its delivery, the answers and the effect', async () => {
+  run([...world.base, 'batches', 'build']);
+  const partnerToken = world.token('isp-user', 'partner', ['--partner', 'isp-demo']);
+  const open = (await world.api('/api/v1/batches?status=open', partnerToken)).body;
+  assert.equal(open.items.length, 1);
+  const id = open.items[0].id;
+  // The partner fetches its batch, answers on two items and acknowledges it.
+  assert.equal((await world.api(`/api/v1/batches/${id}/download`, partnerToken)).status, 200);
+  const answer = { feedback: [{ item: 1, status: 'fixed' }, { item: 2, status: 'dispute', note: 'business line' }] };
+  const fb = await world.api(`/api/v1/batches/${id}/feedback`, partnerToken, { method: 'POST', body: JSON.stringify(answer) });
+  assert.equal(fb.status, 200, fb.text);
+  assert.equal((await world.api(`/api/v1/batches/${id}/ack`, partnerToken, { method: 'POST' })).status, 200);
+
+  const page = await newPage();
+  await login(page, 'ciso');
+  await page.goto(world.url + '/#/partners');
+  const partner = page.locator('#partners-table tr[data-partner="isp-demo"]');
+  await partner.waitFor();
+  const stats = (await world.api('/api/v1/partners/isp-demo', admin)).body.stats;
+  const cells = await partner.locator('td').allTextContents();
+  const count = (text) => Number(text.replace(/[^0-9]/g, ''));
+  assert.deepEqual(cells.slice(0, 3).map(count), [stats.findings_sent, stats.delivered, stats.acknowledged]);
+  assert.ok(stats.findings_sent > 0);
+  const batch = page.locator(`#batches-table tr[data-batch="${id}"]`);
+  await batch.waitFor();
+  const row = await batch.textContent();
+  assert.match(row, /Acknowledged/);
+  assert.match(row, /1 fixed/);
+  assert.match(row, /1 dispute/);
+  assert.deepEqual(page.errors, []);
+  await shot(page, 'partners');
+  await page.context().close();
 });
