@@ -254,7 +254,9 @@ core::Result<void> load_notify(const Section& t, NotifyConfig& out) {
   CITYWATCH_TRY(
       t.keys({"interval", "recheck_after", "retry_initial", "retry_max_delay", "retry_max_attempts",
               "retry_jitter", "timeout", "connect_timeout", "in_city", "mail_from", "reporter_org",
-              "reporter_contact", "reporter_domain"}));
+              "reporter_contact", "reporter_domain", "schedule"}));
+  CITYWATCH_TRY(t.str("schedule", out.schedule));
+  if (!out.schedule.empty()) CITYWATCH_TRY(t.schedule("schedule", out.schedule));
   CITYWATCH_TRY(t.duration("interval", out.interval, 60));
   CITYWATCH_TRY(t.duration("recheck_after", out.recheck_after, 0));
   CITYWATCH_TRY(t.duration("retry_initial", out.retry.initial_delay, 1));

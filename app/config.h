@@ -149,6 +149,9 @@ struct NotifyConfig {
   std::vector<std::string> in_city{"yes"};  // device locations whose findings are notified
   std::string mail_from = "citywatch@localhost";
   notify::Reporter reporter;
+  // The daemon's notify job (build due batches, deliver due push batches); empty: none, batches
+  // are built and sent with `citywatch batches build|send` only.
+  std::string schedule = "every 1h";
   std::vector<ConfigPartner> partners;
 };
 

@@ -25,6 +25,7 @@
 #include "app/web_assets.h"
 #include "db/finding_queries.h"
 #include "db/jobs.h"
+#include "db/notify_store.h"
 #include "db/queries.h"
 #include "enrich/geolocator.h"
 
@@ -139,6 +140,10 @@ void install_collectors(Metrics& metrics, StorePool& pool) {
                   "When each scheduled job last ended ok");
   metrics.declare("citywatch_findings_active", MetricType::kGauge,
                   "Active findings (open, notified, reopened), by kind and severity");
+  metrics.declare("citywatch_batch_deliveries_total", MetricType::kCounter,
+                  "Batch delivery attempts by outcome (delivered, retry, dead, interrupted, "
+                  "started)");
+  metrics.declare("citywatch_batches", MetricType::kGauge, "Partner batches by status");
   metrics.add_collector([&pool](SampleSink& out) {
     out.add("citywatch_build_info", {{"version", CITYWATCH_VERSION}}, 1);
     auto lease = pool.acquire();
@@ -177,6 +182,17 @@ void install_collectors(Metrics& metrics, StorePool& pool) {
           out.add("citywatch_feed_last_success_timestamp_seconds", {{"source", f.source}},
                   static_cast<double>(*f.last_success));
         }
+      }
+    }
+    db::NotifyStore notify(conn);
+    if (auto attempts = notify.attempts_by_outcome()) {
+      for (const auto& [outcome, n] : *attempts) {
+        out.add("citywatch_batch_deliveries_total", {{"outcome", outcome}}, static_cast<double>(n));
+      }
+    }
+    if (auto batches = notify.batches_by_status()) {
+      for (const auto& [status, n] : *batches) {
+        out.add("citywatch_batches", {{"status", status}}, static_cast<double>(n));
       }
     }
     if (devices) out.add("citywatch_devices", {}, static_cast<double>(*devices));

@@ -47,6 +47,10 @@ void register_job_kinds(JobRegistry& registry) {
                            "purge raw evidence past its retention period, keeping daily counts",
                            run_retention));
   registry.add(config_kind(kFeedCheck, "alert when a feed has gone stale", run_feed_check));
+  registry.add(config_kind(kNotify,
+                           "build each partner's due batch and deliver the due push batches "
+                           "(one attempt each; retries wait for their time)",
+                           run_notify));
 }
 
 std::vector<db::JobDefinition> config_jobs(const Config& config) {
@@ -62,6 +66,9 @@ std::vector<db::JobDefinition> config_jobs(const Config& config) {
   }
   jobs.push_back({"retention", std::string(kRetention), config.retention.schedule});
   jobs.push_back({"feed-check", std::string(kFeedCheck), config.alerts.feed_check_schedule});
+  if (!config.notify.schedule.empty()) {
+    jobs.push_back({"notify", std::string(kNotify), config.notify.schedule});
+  }
   for (const auto& j : config.jobs) {
     jobs.push_back({j.name, j.kind, j.schedule, j.params_json, j.enabled});
   }

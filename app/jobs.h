@@ -79,6 +79,7 @@ inline constexpr std::string_view kShadowserverFetch = "shadowserver-fetch";
 inline constexpr std::string_view kDropDirImport = "dropdir-import";
 inline constexpr std::string_view kRetention = "retention";
 inline constexpr std::string_view kFeedCheck = "feed-check";
+inline constexpr std::string_view kNotify = "notify";
 
 // The kinds' functions (feed_jobs.cpp, maintenance_jobs.cpp).
 core::Result<JobResult> run_shodan_fetch(JobContext& ctx);
@@ -86,5 +87,6 @@ core::Result<JobResult> run_shadowserver_fetch(JobContext& ctx);
 core::Result<JobResult> run_dropdir_import(JobContext& ctx);
 core::Result<JobResult> run_retention(JobContext& ctx);
 core::Result<JobResult> run_feed_check(JobContext& ctx);
+core::Result<JobResult> run_notify(JobContext& ctx);  // notify_job.cpp
 
 }  // namespace citywatch::app

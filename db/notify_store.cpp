@@ -524,6 +524,31 @@ core::Result<PartnerEffect> NotifyStore::effect(std::int64_t partner_id) {
   return e;
 }
 
+namespace {
+
+core::Result<std::map<std::string, std::int64_t>> counts_of(Connection& conn, const char* sql) {
+  auto q = conn.prepare(sql);
+  if (!q) return core::fail(q.error());
+  std::map<std::string, std::int64_t> out;
+  while (true) {
+    auto row = q->step();
+    if (!row) return core::fail(row.error());
+    if (!*row) break;
+    out[q->text(0)] = q->int64(1);
+  }
+  return out;
+}
+
+}  // namespace
+
+core::Result<std::map<std::string, std::int64_t>> NotifyStore::attempts_by_outcome() {
+  return counts_of(conn_, "SELECT outcome, count(*) FROM deliveries GROUP BY outcome");
+}
+
+core::Result<std::map<std::string, std::int64_t>> NotifyStore::batches_by_status() {
+  return counts_of(conn_, "SELECT status, count(*) FROM batches GROUP BY status");
+}
+
 core::Result<bool> NotifyStore::mark_fetched(const std::string& batch_id, core::UnixSeconds now) {
   auto u = conn_.prepare(
       "UPDATE batches SET status = 'delivered', delivered_at = ? "

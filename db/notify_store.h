@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -121,6 +122,9 @@ class NotifyStore {
   core::Result<std::vector<AttemptRecord>> attempts(const std::string& batch_id);
   core::Result<std::vector<ItemFeedback>> feedback(const std::string& batch_id);
   core::Result<PartnerEffect> effect(std::int64_t partner_id);
+  // For the daemon's metrics: delivery attempts by outcome, batches by status.
+  core::Result<std::map<std::string, std::int64_t>> attempts_by_outcome();
+  core::Result<std::map<std::string, std::int64_t>> batches_by_status();
 
   // A pull partner fetched its batch: a pending one becomes delivered at now. false: it was
   // not pending (fetched before, acknowledged, or not a pull batch).

@@ -54,6 +54,8 @@ screen_min_count = 20
 aggregate_cache_seconds = 0
 max_body_kb = 4
 max_upload_mb = 1
+[notify]
+schedule = ""  # the partner test grants findings by hand; no batches built behind its back
 [scheduler]
 tick_seconds = 1
 lease_seconds = 30

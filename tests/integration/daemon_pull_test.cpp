@@ -11,6 +11,7 @@
 #include "tests/support/daemon_process.h"
 #include "tests/support/sqlite_query.h"
 #include "tests/support/test_support.h"
+#include "tests/support/webhook_receiver.h"
 
 namespace citywatch {
 namespace {
@@ -23,7 +24,9 @@ class PullApi : public ::testing::Test {
   void SetUp() override {
     db_ = dir_.file("city.db");
     config_ = dir_.file("citywatch.toml");
-    testing::write_file(config_, "[server]\nscreen_min_count = 20\n[geo]\nprefix_map = \"" +
+    // No notify job: the batches below are built by the CLI, once.
+    testing::write_file(config_, "[server]\nscreen_min_count = 20\n[notify]\nschedule = \"\"\n"
+                                 "[geo]\nprefix_map = \"" +
                                      testing::source_path("data/demo/prefix-map.csv") + "\"\n");
     ASSERT_EQ(cli({"init"}).exit_code, 0);
     auto imported =
@@ -218,6 +221,42 @@ TEST_F(PullApi, FeedbackPerItemAndAcknowledgementReachTheCisoTeam) {
     return testing::query_int(db_, "SELECT count(*) FROM audit_log WHERE actor = 'isp-a' AND "
                                    "action IN ('batch.feedback', 'batch.acknowledge')") >= 3;
   }));
+}
+
+// The daemon's notify job: started with a webhook partner in its configuration, the daemon
+// builds the partner's batch and delivers it by itself (a new job runs at once), signed, and
+// its metrics count the delivery.
+TEST(NotifyJob, TheDaemonBuildsAndDeliversBatchesByItself) {
+  testing::TempDir dir;
+  testing::WebhookReceiver receiver("127.0.0.1", "", "");
+  receiver.set_secret("/isp", "isp-secret-0123456789");
+  testing::write_file(dir.file("isp.key"), "isp-secret-0123456789\n");
+  const std::string db = dir.file("city.db"), config = dir.file("citywatch.toml");
+  testing::write_file(
+      config, "[geo]\nprefix_map = \"" + testing::source_path("data/demo/prefix-map.csv") +
+                  "\"\n[notify]\nschedule = \"@daily\"\n[[partner]]\nname = \"isp\"\n"
+                  "prefixes = [\"192.0.2.0/24\"]\nwebhook = \"" + receiver.url("/isp") +
+                  "\"\nsecret_file = \"" + dir.file("isp.key") + "\"\nallow_insecure = true\n");
+  ASSERT_EQ(testing::citywatch({"--config", config, "--db", db, "init"}).exit_code, 0);
+  auto imported = testing::citywatch({"--config", config, "--db", db, "import", "shodan",
+                                      testing::source_path("data/demo/shodan-hague-demo.jsonl")});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  ASSERT_EQ(testing::query_int(db, "SELECT count(*) FROM batches"), 0);
+
+  DaemonProcess daemon({"--config", config, "--db", db, "serve", "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(daemon.started()) << daemon.startup_error();
+  ASSERT_TRUE(receiver.wait_for(1, std::chrono::seconds(30)));
+  auto got = receiver.requests().front();
+  EXPECT_TRUE(got.signature_ok) << got.head;
+  // One batch, the one received (each row of the answer ends in ';').
+  EXPECT_EQ(got.batch_id + ";", testing::query_text(db, "SELECT batch_id FROM batches"));
+  EXPECT_TRUE(testing::wait_for([&] {
+    return testing::query_int(db, "SELECT count(*) FROM batches WHERE status = 'delivered'") == 1;
+  }));
+  EXPECT_TRUE(testing::wait_for([&] {
+    return daemon.get("/metrics").body.find(
+               "citywatch_batch_deliveries_total{outcome=\"delivered\"} 1") != std::string::npos;
+  })) << daemon.get("/metrics").body;
 }
 
 }  // namespace

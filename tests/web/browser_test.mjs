@@ -16,6 +16,8 @@ before(async () => {
   const pw = loadPlaywright();  // fails, saying how to install, when chromium or playwright-core is missing
   world = new World();
   world.build(`
+[notify]
+schedule = ""
 [server]
 screen_min_count = ${MIN_COUNT}
 aggregate_cache_seconds = 0
