@@ -92,13 +92,19 @@ ApiResponse list_findings(ApiRequest& req) {
   auto since = q.time("since");
   auto until = q.time("until");
   auto ip = q.text("ip", 64);
+  auto vendor = q.text("vendor", 100);
+  auto operator_name = q.text("operator", 100);
+  auto sort = q.text("sort", 20);
+  auto order = q.text("order", 4);
   auto cursor = q.text("cursor", 512);
   for (const core::Error* e :
        {kinds ? nullptr : &kinds.error(), severities ? nullptr : &severities.error(),
         statuses ? nullptr : &statuses.error(), in_city ? nullptr : &in_city.error(),
         districts ? nullptr : &districts.error(), min_score ? nullptr : &min_score.error(),
         since ? nullptr : &since.error(), until ? nullptr : &until.error(),
-        ip ? nullptr : &ip.error(), cursor ? nullptr : &cursor.error()}) {
+        ip ? nullptr : &ip.error(), vendor ? nullptr : &vendor.error(),
+        operator_name ? nullptr : &operator_name.error(), sort ? nullptr : &sort.error(),
+        order ? nullptr : &order.error(), cursor ? nullptr : &cursor.error()}) {
     if (e) return error_from(*e);
   }
   f.kinds = *kinds;
@@ -122,18 +128,58 @@ ApiResponse list_findings(ApiRequest& req) {
     f.ip = core::IpAddress::parse(**ip);
     if (!f.ip) return error_response(400, "bad_request", "ip: not an IPv4 or IPv6 address");
   }
+  if (*vendor) f.vendor = **vendor;
+  if (*operator_name) {
+    // "AS1136" or "1136" is the network's AS number; anything else part of its owner's name.
+    std::string_view text = **operator_name;
+    if (text.size() > 2 && (text.substr(0, 2) == "AS" || text.substr(0, 2) == "as")) {
+      text.remove_prefix(2);
+    }
+    if (auto asn = core::parse_int(text, 0, UINT32_MAX)) {
+      f.asn = *asn;
+    } else {
+      f.operator_name = **operator_name;
+    }
+  }
+  if (*sort) {
+    auto s = db::parse_finding_sort(**sort);
+    if (!s) {
+      return error_response(400, "bad_request",
+                            "sort takes newest, severity, score, first_seen, last_seen, kind, "
+                            "status, district or ip");
+    }
+    f.sort = *s;
+  }
+  if (*order && **order != "asc" && **order != "desc") {
+    return error_response(400, "bad_request", "order takes asc or desc");
+  }
+  f.ascending = *order && **order == "asc";
+  // The cursor names its order, so a page of one order never continues another.
+  const std::string order_tag = std::string(*sort ? **sort : "newest") + "|" +
+                                (f.ascending ? "asc" : "desc") + "|";
   if (*cursor) {
     auto payload = decode_cursor(**cursor, "fnd");
     if (!payload) return error_from(payload.error());
-    f.before_id = core::parse_int(*payload, 1, INT64_MAX);
-    if (!f.before_id) return error_response(400, "bad_request", "cursor is damaged");
+    if (payload->rfind(order_tag, 0) != 0) {
+      return error_response(400, "bad_request",
+                            "cursor belongs to another sort order; start again without it");
+    }
+    std::string_view rest = std::string_view(*payload).substr(order_tag.size());
+    auto bar = rest.find('|');
+    auto id = core::parse_int(rest.substr(0, bar), 1, INT64_MAX);
+    if (bar == std::string_view::npos || !id) {
+      return error_response(400, "bad_request", "cursor is damaged");
+    }
+    f.after_id = *id;
+    f.after_key = std::string(rest.substr(bar + 1));
   }
   auto rows = db::list_findings(req.store->connection(), req.visibility(), f, req.now());
   if (!rows) return error_from(rows.error());
   std::optional<std::string> next;
   if (rows->size() > *limit) {
     rows->resize(*limit);
-    next = encode_cursor("fnd", std::to_string(rows->back().id));
+    next = encode_cursor("fnd", order_tag + std::to_string(rows->back().id) + "|" +
+                                    db::sort_key(rows->back(), f.sort));
   }
   core::JsonWriter items;
   items.begin_array();
@@ -377,7 +423,7 @@ void add_finding_routes(Router& router) {
               "/api/v1/findings",
               device_readers(),
               {"kind", "severity", "status", "district", "in_city", "min_score", "since", "until",
-               "ip", "limit", "cursor"},
+               "ip", "vendor", "operator", "sort", "order", "limit", "cursor"},
               list_findings,
               "findings, newest first, filtered and paged"});
   router.add({"GET",

@@ -2,6 +2,7 @@
 
 #include <limits>
 
+#include "core/text.h"
 #include "db/store.h"
 
 namespace citywatch::db {
@@ -44,12 +45,62 @@ constexpr std::string_view kExemptionSelect = R"sql(
 
 }  // namespace
 
+namespace {
+
+struct SortColumn {
+  std::string_view name, sql;
+  enum class Type { kInteger, kText, kAddress } type;
+};
+
+// Fixed SQL per order; only these texts are ever put into the statement.
+constexpr std::array<SortColumn, 9> kSortColumns{{
+    {"newest", "f.id", SortColumn::Type::kInteger},
+    {"severity",
+     "(CASE f.severity WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 "
+     "WHEN 'low' THEN 1 ELSE 0 END)",
+     SortColumn::Type::kInteger},
+    {"score", "coalesce(d.risk_score, 0)", SortColumn::Type::kInteger},
+    {"first_seen", "f.first_seen", SortColumn::Type::kInteger},
+    {"last_seen", "f.last_seen", SortColumn::Type::kInteger},
+    {"kind", "f.kind", SortColumn::Type::kText},
+    {"status", "f.status", SortColumn::Type::kText},
+    {"district", "coalesce(d.district_name, '')", SortColumn::Type::kText},
+    {"ip", "f.ip", SortColumn::Type::kAddress},
+}};
+
+const SortColumn& column_of(FindingSort sort) { return kSortColumns[static_cast<int>(sort)]; }
+
+}  // namespace
+
+std::optional<FindingSort> parse_finding_sort(std::string_view name) {
+  for (std::size_t i = 0; i < kSortColumns.size(); ++i) {
+    if (kSortColumns[i].name == name) return static_cast<FindingSort>(i);
+  }
+  return std::nullopt;
+}
+
+std::string sort_key(const StoredFinding& row, FindingSort sort) {
+  switch (sort) {
+    case FindingSort::kNewest: return std::to_string(row.id);
+    case FindingSort::kSeverity:
+      return std::to_string(static_cast<int>(row.finding.severity));  // as the CASE ranks it
+    case FindingSort::kScore: return std::to_string(row.device_score);
+    case FindingSort::kFirstSeen: return std::to_string(row.first_seen);
+    case FindingSort::kLastSeen: return std::to_string(row.last_seen);
+    case FindingSort::kKind: return std::string(core::to_string(row.finding.kind));
+    case FindingSort::kStatus: return std::string(core::to_string(row.status));
+    case FindingSort::kDistrict: return row.district_name;
+    case FindingSort::kIp: return row.finding.ip.to_string();
+  }
+  return {};
+}
+
 core::Result<std::vector<StoredFinding>> list_findings(Connection& conn, const Visibility& who,
                                                        const FindingQuery& q,
                                                        core::UnixSeconds now) {
-  // Two statements that differ only in how rows are found: by the device's address (its
-  // index; a device detail must not scan every finding) or newest first by id. A partner sees
-  // only the findings in its own batches (?3; the view is empty until batches exist).
+  // Rows are found by the device's address (its index; a device detail must not scan every
+  // finding) or in the chosen order. A partner sees only the findings in its own batches (?3;
+  // the view is empty until batches exist).
   constexpr std::string_view kFilters = R"sql(
       AND (?3 IS NULL OR f.id IN (SELECT finding_id FROM partner_visible_findings
                                   WHERE partner_id = ?3))
@@ -61,13 +112,44 @@ core::Result<std::vector<StoredFinding>> list_findings(Connection& conn, const V
       AND (?9 IS NULL OR coalesce(d.risk_score, 0) >= ?9)
       AND (?10 IS NULL OR f.last_seen >= ?10)
       AND (?11 IS NULL OR f.last_seen < ?11)
-    ORDER BY f.id DESC LIMIT ?13)sql";
+      AND (?15 IS NULL OR lower(d.vendor) = lower(?15))
+      AND (?16 IS NULL OR instr(lower(d.org), lower(?16)) > 0)
+      AND (?17 IS NULL OR d.asn = ?17))sql";
+  const SortColumn& col = column_of(q.sort);
+  const std::string key(col.sql);
+  const std::string after = q.ascending ? " > " : " < ";
+  const std::string dir = q.ascending ? " ASC" : " DESC";
+  // Newest first keeps the plain id range (the primary key walks it); other orders compare the
+  // (key, id) pair with the last row shown.
+  std::string where = q.sort == FindingSort::kNewest
+                          ? "(?2 IS NULL OR f.id" + after + "?2)"
+                          : "(?2 IS NULL OR " + key + after + "?2 OR (" + key +
+                                " = ?2 AND f.id" + after + "?14))";
+  std::string order = q.sort == FindingSort::kNewest ? " ORDER BY f.id" + dir
+                                                     : " ORDER BY " + key + dir + ", f.id" + dir;
   auto stmt = conn.prepare(std::string(kFindingSelect) +
-                           (q.ip ? " WHERE f.ip = ?12 AND f.id < ?2" : " WHERE f.id < ?2") +
-                           std::string(kFilters));
+                           (q.ip ? " WHERE f.ip = ?12 AND " : " WHERE ") + where +
+                           std::string(kFilters) + order + " LIMIT ?13");
   if (!stmt) return core::fail(stmt.error());
   Statement& s = *stmt;
-  s.bind(1, now).bind(2, q.before_id.value_or(std::numeric_limits<std::int64_t>::max()));
+  s.bind(1, now);
+  if (q.after_key) {
+    switch (col.type) {
+      case SortColumn::Type::kInteger: {
+        auto v = core::parse_int(*q.after_key, INT64_MIN, INT64_MAX);
+        if (!v) return core::fail(core::ErrorCode::kBadInput, "cursor is damaged");
+        s.bind(2, static_cast<std::int64_t>(*v));
+        break;
+      }
+      case SortColumn::Type::kText: s.bind(2, std::string_view(*q.after_key)); break;
+      case SortColumn::Type::kAddress: {
+        auto ip = core::IpAddress::parse(*q.after_key);
+        if (!ip) return core::fail(core::ErrorCode::kBadInput, "cursor is damaged");
+        bind_ip(s, 2, *ip);
+        break;
+      }
+    }
+  }
   s.bind(3, who.partner_id);
   bind_list(s, 4, q.kinds);
   bind_list(s, 5, q.severities);
@@ -76,7 +158,8 @@ core::Result<std::vector<StoredFinding>> list_findings(Connection& conn, const V
   bind_list(s, 8, q.in_city);
   s.bind(9, q.min_score).bind(10, q.since).bind(11, q.until);
   if (q.ip) bind_ip(s, 12, *q.ip);
-  s.bind(13, static_cast<std::int64_t>(q.limit));
+  s.bind(13, static_cast<std::int64_t>(q.limit)).bind(14, q.after_id);
+  s.bind_text_or_null(15, q.vendor).bind_text_or_null(16, q.operator_name).bind(17, q.asn);
   return collect<StoredFinding>(s, read_finding);
 }
 

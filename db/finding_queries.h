@@ -24,17 +24,33 @@
 
 namespace citywatch::db {
 
+// The orders a findings listing can take; ties are broken by id in the same direction.
+enum class FindingSort { kNewest, kSeverity, kScore, kFirstSeen, kLastSeen, kKind, kStatus,
+                         kDistrict, kIp };
+std::optional<FindingSort> parse_finding_sort(std::string_view name);
+
 struct FindingQuery {
   // Comma-separated names, each already checked by the caller (core::parse_*); empty: any.
   std::string kinds, severities, statuses, districts, in_city;
   std::optional<std::int64_t> min_score;          // the device's score
   std::optional<core::UnixSeconds> since, until;  // last seen in [since, until)
   std::optional<core::IpAddress> ip;
-  std::optional<std::int64_t> before_id;  // keyset cursor: ids below this one
+  std::string vendor;    // the device's vendor, any case; empty: any
+  std::string operator_name;  // part of the network owner's name (org), any case; empty: any
+  std::optional<std::int64_t> asn;  // the network's AS number
+  FindingSort sort = FindingSort::kNewest;
+  bool ascending = false;
+  // Keyset cursor: rows after this one in the chosen order (sort_key of the last row shown).
+  std::optional<std::string> after_key;
+  std::int64_t after_id = 0;
   std::size_t limit = 100;
 };
 
-// Newest first (by id). Exemptions are those in force at `now`.
+// The value of the row in the sort's column, as a cursor carries it.
+std::string sort_key(const StoredFinding& row, FindingSort sort);
+
+// In the query's order (default newest first, by id). Exemptions are those in force at `now`.
+// kBadInput when the cursor's key does not fit the sort.
 core::Result<std::vector<StoredFinding>> list_findings(Connection& conn, const Visibility& who,
                                                        const FindingQuery& query,
                                                        core::UnixSeconds now);

@@ -91,9 +91,61 @@ TEST_F(FindingQueriesTest, PagesNewestFirstVisitEveryFindingOnce) {
       EXPECT_TRUE(seen_ids.insert(r.id).second);
     }
     if (rows.size() < q.limit) break;
-    q.before_id = rows.back().id;
+    q.after_key = std::to_string(rows.back().id);
   }
   EXPECT_EQ(static_cast<std::int64_t>(seen_ids.size()), count("findings"));
+}
+
+TEST_F(FindingQueriesTest, EveryOrderPagesThroughEveryFindingOnceInOrder) {
+  ASSERT_TRUE(conn().exec("UPDATE devices SET risk_score = 90 WHERE ip = 3221225985"));
+  for (auto name : {"newest", "severity", "score", "first_seen", "last_seen", "kind", "status",
+                    "district", "ip"}) {
+    for (bool ascending : {false, true}) {
+      SCOPED_TRACE(std::string(name) + (ascending ? " asc" : " desc"));
+      FindingQuery q;
+      q.sort = *parse_finding_sort(name);
+      q.ascending = ascending;
+      q.limit = 2;
+      std::vector<StoredFinding> all;
+      while (true) {
+        auto rows = list(q);
+        all.insert(all.end(), rows.begin(), rows.end());
+        if (rows.size() < q.limit) break;
+        q.after_key = sort_key(rows.back(), q.sort);
+        q.after_id = rows.back().id;
+      }
+      EXPECT_EQ(static_cast<std::int64_t>(ids(all).size()), count("findings"));
+      EXPECT_EQ(static_cast<std::int64_t>(all.size()), count("findings"));
+      // Ordered by the key (numbers as numbers), ties by id, both in the chosen direction.
+      for (std::size_t i = 1; i < all.size(); ++i) {
+        auto a = sort_key(all[i - 1], q.sort), b = sort_key(all[i], q.sort);
+        bool numeric = q.sort == FindingSort::kSeverity || q.sort == FindingSort::kScore ||
+                       q.sort == FindingSort::kFirstSeen || q.sort == FindingSort::kLastSeen ||
+                       q.sort == FindingSort::kNewest;
+        int cmp = numeric ? (std::stoll(a) < std::stoll(b) ? -1 : std::stoll(a) > std::stoll(b))
+                          : (a < b ? -1 : a > b);
+        if (q.sort == FindingSort::kIp) continue;  // address order is the stored form's
+        if (cmp == 0) cmp = all[i - 1].id < all[i].id ? -1 : 1;
+        EXPECT_EQ(cmp, ascending ? -1 : 1) << a << " then " << b;
+      }
+    }
+  }
+}
+
+TEST_F(FindingQueriesTest, VendorAndOperatorFilters) {
+  ASSERT_TRUE(conn().exec("UPDATE devices SET vendor = 'Hikvision', org = 'Example Telecom BV', "
+                          "asn = 64500 WHERE ip = 3221225985"));
+  FindingQuery vendor;
+  vendor.vendor = "hikvision";  // any case
+  EXPECT_EQ(list(vendor).size(), 2u);
+  FindingQuery org;
+  org.operator_name = "telecom";
+  EXPECT_EQ(list(org).size(), 2u);
+  FindingQuery asn;
+  asn.asn = 64500;
+  EXPECT_EQ(list(asn).size(), 2u);
+  asn.asn = 64501;
+  EXPECT_TRUE(list(asn).empty());
 }
 
 TEST_F(FindingQueriesTest, FiltersCombine) {

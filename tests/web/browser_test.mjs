@@ -142,6 +142,46 @@ test('choosing a district filters the findings; the filtered list exports as CSV
   await page.context().close();
 });
 
+test('the findings sort by a column on the server and filter by vendor and operator', async () => {
+  const page = await newPage();
+  await login(page, 'ciso');
+  await page.goto(world.url + '/#/findings');
+  const rows = page.locator('#findings-table tbody tr[data-finding]');
+  await rows.first().waitFor();
+  const shownIds = () => rows.evaluateAll((trs) => trs.map((tr) => Number(tr.dataset.finding)));
+  for (const order of ['desc', 'asc']) {
+    await page.getByRole('button', { name: /^Severity/ }).click();
+    await page.waitForURL(new RegExp(`sort=severity&order=${order}`));
+    const expected = (await world.api(`/api/v1/findings?sort=severity&order=${order}&limit=50`, admin)).body.items;
+    await page.waitForFunction((id) => document.querySelector('#findings-table tbody tr[data-finding]')?.dataset.finding === String(id), expected[0].id);
+    assert.deepEqual(await shownIds(), expected.map((f) => f.id));
+    assert.equal(await page.locator('#findings-table th[aria-sort]').getAttribute('aria-sort'), order === 'asc' ? 'ascending' : 'descending');
+  }
+  // Page two continues the same order.
+  await page.locator('#next-page').click();
+  const second = (await world.api('/api/v1/findings?sort=severity&order=asc&limit=50', admin)).body;
+  const next = (await world.api(`/api/v1/findings?sort=severity&order=asc&limit=50&cursor=${second.next_cursor}`, admin)).body.items;
+  await page.waitForFunction((id) => document.querySelector('#findings-table tbody tr[data-finding]')?.dataset.finding === String(id), next[0].id);
+  assert.deepEqual(await shownIds(), next.map((f) => f.id));
+
+  // A vendor of a device with findings, and the operator of a network.
+  const devices = await world.all('/api/v1/devices', admin, { min_score: 1 });
+  const vendor = devices.find((d) => d.vendor).vendor;
+  await page.getByLabel('Vendor').fill(vendor.toLowerCase());
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.waitForURL(/vendor=/);
+  const byVendor = await world.all('/api/v1/findings', admin, { vendor });
+  assert.ok(byVendor.length > 0);
+  await page.waitForFunction((n) => document.querySelectorAll('#findings-table tbody tr[data-finding]').length === n, Math.min(50, byVendor.length));
+  const asn = devices.find((d) => d.asn).asn;
+  const byAsn = await world.all('/api/v1/findings', admin, { operator: `AS${asn}` });
+  const devicesOfAsn = new Set(devices.filter((d) => d.asn === asn).map((d) => d.ip));
+  assert.ok(byAsn.length > 0);
+  for (const f of byAsn) assert.ok(devicesOfAsn.has(f.ip) || !devices.some((d) => d.ip === f.ip), f.ip);
+  assert.deepEqual(page.errors, []);
+  await page.context().close();
+});
+
 test('a finding is exempted with a reason and an expiry', async () => {
   const page = await newPage();
   await login(page, 'ciso');

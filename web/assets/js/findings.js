@@ -1,5 +1,6 @@
-// The findings table: filters (district, kind, severity, score, status, last seen), newest
-// first, filtering and paging done by the server, CSV export of everything the filters match, and
+// The findings table: filters (district, kind, severity, score, status, vendor, operator, last
+// seen), sorted by any column (newest first until one is chosen), filtering, sorting and paging
+// done by the server, CSV export of everything the filters match, and
 // exemptions (reason and expiry). The district map above it filters by a click.
 import { el, time, num, label, severityBadge, csv, download, SEVERITIES } from './format.js';
 import { drawMap } from './map.js';
@@ -29,7 +30,7 @@ const COLUMNS = [
 // The device a finding is on: district and score come with each finding.
 const dev = (f) => f.device || {};
 
-const FILTERS = ['district', 'kind', 'severity', 'min_score', 'status', 'since', 'until'];
+const FILTERS = ['district', 'kind', 'severity', 'min_score', 'status', 'vendor', 'operator', 'since', 'until'];
 
 export async function render(container, ctx) {
   const { api, params } = ctx;
@@ -37,8 +38,6 @@ export async function render(container, ctx) {
   for (const k of FILTERS) state[k] = params.get(k) || '';
   let cursors = [null];  // the cursor of each page shown so far
   let page = 0;
-  // The findings listing is newest first; sorting by a column needs the server to offer it.
-  let sortable = false;
 
   const districts = await loadDistricts(api).catch(() => []);
   const shapes = await ctx.districtShapes();
@@ -53,6 +52,8 @@ export async function render(container, ctx) {
     field('f-severity', 'Severity', select('severity', SEVERITIES.map((s) => [s, label(s)]))),
     field('f-min_score', 'Minimum score', el('input', { id: 'f-min_score', name: 'min_score', type: 'number', min: 0, max: 100, inputmode: 'numeric', value: state.min_score })),
     field('f-status', 'Status', select('status', [['open,notified,reopened', 'Active (open, notified, reopened)'], ...STATUSES.map((s) => [s, label(s)])])),
+    field('f-vendor', 'Vendor', el('input', { id: 'f-vendor', name: 'vendor', type: 'text', placeholder: 'e.g. Hikvision', value: state.vendor })),
+    field('f-operator', 'Operator (name or AS)', el('input', { id: 'f-operator', name: 'operator', type: 'text', placeholder: 'e.g. AS1136', value: state.operator })),
     field('f-since', 'Last seen from', el('input', { id: 'f-since', name: 'since', type: 'date', value: state.since })),
     field('f-until', 'Last seen before', el('input', { id: 'f-until', name: 'until', type: 'date', value: state.until })),
     el('div', { class: 'field actions' },
@@ -87,7 +88,7 @@ export async function render(container, ctx) {
   function query() {
     const q = {};
     for (const k of FILTERS) if (state[k]) q[k] = state[k];
-    if (sortable && state.sort) {
+    if (state.sort) {
       q.sort = state.sort;
       q.order = state.order;
     }
@@ -109,10 +110,6 @@ export async function render(container, ctx) {
     try {
       r = await api.get('/api/v1/findings', { ...query(), limit: PAGE, cursor: cursors[page] });
     } catch (e) {
-      if (e.status === 400 && sortable && state.sort && /sort|order/.test(e.message)) {
-        sortable = false;
-        return load();
-      }
       tableBox.replaceChildren(el('p', { class: 'error', role: 'alert', text: `Could not load findings: ${e.message}` }));
       return;
     }
@@ -133,15 +130,11 @@ export async function render(container, ctx) {
     const head = COLUMNS.map((c) => {
       const active = state.sort === c.sort;
       const th = el('th', { scope: 'col', 'aria-sort': active ? (state.order === 'asc' ? 'ascending' : 'descending') : null });
-      if (sortable) {
-        th.append(el('button', { type: 'button', class: 'sort', onclick: () => {
-          state.order = active && state.order === 'desc' ? 'asc' : 'desc';
-          state.sort = c.sort;
-          sync();
-        } }, c.title, el('span', { 'aria-hidden': 'true', text: active ? (state.order === 'asc' ? ' ▲' : ' ▼') : '' })));
-      } else {
-        th.textContent = c.title;
-      }
+      th.append(el('button', { type: 'button', class: 'sort', onclick: () => {
+        state.order = active && state.order === 'desc' ? 'asc' : 'desc';
+        state.sort = c.sort;
+        sync();
+      } }, c.title, el('span', { 'aria-hidden': 'true', text: active ? (state.order === 'asc' ? ' ▲' : ' ▼') : '' })));
       return th;
     });
     head.push(el('th', { scope: 'col' }, el('span', { class: 'visually-hidden', text: 'Actions' })));
