@@ -136,9 +136,9 @@ ApiResponse list_batches(ApiRequest& req) {
   auto partner = q.text("partner", 100);
   auto status = q.text("status", 200);
   auto cursor = q.text("cursor", 512);
-  for (const core::Error* e : {limit ? nullptr : &limit.error(), partner ? nullptr : &partner.error(),
-                               status ? nullptr : &status.error(),
-                               cursor ? nullptr : &cursor.error()}) {
+  for (const core::Error* e :
+       {limit ? nullptr : &limit.error(), partner ? nullptr : &partner.error(),
+        status ? nullptr : &status.error(), cursor ? nullptr : &cursor.error()}) {
     if (e) return error_from(*e);
   }
   db::BatchFilter filter;
@@ -164,9 +164,8 @@ ApiResponse list_batches(ApiRequest& req) {
   if (!list) return error_from(list.error());
   const bool partner_view = req.is(Role::kPartner);
   const auto own = req.visibility().partner_id;
-  std::erase_if(*list, [&](const db::BatchSummary& b) {
-    return partner_view && b.partner_id != own;
-  });
+  std::erase_if(*list,
+                [&](const db::BatchSummary& b) { return partner_view && b.partner_id != own; });
   // Newest first; the cursor is the last id shown (ids end in a row number, so they are unique).
   std::sort(list->begin(), list->end(), [](const auto& a, const auto& b) {
     return a.created_at != b.created_at ? a.created_at > b.created_at : a.batch_id > b.batch_id;
@@ -256,8 +255,7 @@ ApiResponse get_batch(ApiRequest& req) {
   for (const auto& it : (*batch)->items) {
     auto fb = std::find_if(feedback->begin(), feedback->end(),
                            [&](const auto& f) { return f.item == it.item; });
-    write_item(w, it,
-               fb == feedback->end() ? std::nullopt : std::optional<db::ItemFeedback>(*fb));
+    write_item(w, it, fb == feedback->end() ? std::nullopt : std::optional<db::ItemFeedback>(*fb));
   }
   w.end_array();
   if (staff_view) {
@@ -319,8 +317,8 @@ ApiResponse acknowledge(ApiRequest& req) {
   if (auto audited = req.audit_now("batch.acknowledge", (*sum)->batch_id); !audited) {
     return error_from(audited.error());
   }
-  auto notified = acknowledge_batch(*req.store, *req.config, (*sum)->batch_id,
-                                    req.principal->name, (*sum)->partner, req.now());
+  auto notified = acknowledge_batch(*req.store, *req.config, (*sum)->batch_id, req.principal->name,
+                                    (*sum)->partner, req.now());
   if (!notified) return error_from(notified.error());
   core::JsonWriter w;
   w.begin_object()
@@ -386,9 +384,17 @@ ApiResponse list_disputes(ApiRequest& req) {
 }  // namespace
 
 void add_batch_routes(Router& router) {
-  router.add({"GET", "/api/v1/partners", staff(), {}, list_partners,
+  router.add({"GET",
+              "/api/v1/partners",
+              staff(),
+              {},
+              list_partners,
               "partners with what they were sent and what got fixed after notice"});
-  router.add({"GET", "/api/v1/partners/{name}", staff(), {}, get_partner,
+  router.add({"GET",
+              "/api/v1/partners/{name}",
+              staff(),
+              {},
+              get_partner,
               "one partner with its prefixes and the effect of notifying it"});
   router.add({"GET",
               "/api/v1/batches",
@@ -396,7 +402,11 @@ void add_batch_routes(Router& router) {
               {"partner", "status", "limit", "cursor"},
               list_batches,
               "batches newest first (a partner: its own; status=open: not yet acknowledged)"});
-  router.add({"GET", "/api/v1/batches/{id}", device_readers(), {}, get_batch,
+  router.add({"GET",
+              "/api/v1/batches/{id}",
+              device_readers(),
+              {},
+              get_batch,
               "one batch: its items with their feedback (staff: and its delivery attempts)"});
   router.add({"GET",
               "/api/v1/batches/{id}/download",
@@ -404,11 +414,23 @@ void add_batch_routes(Router& router) {
               {"format"},
               download_batch,
               "the batch as csv, json or xarf (default: the partner's format)"});
-  router.add({"POST", "/api/v1/batches/{id}/ack", device_readers(), {}, acknowledge,
+  router.add({"POST",
+              "/api/v1/batches/{id}/ack",
+              device_readers(),
+              {},
+              acknowledge,
               "acknowledge a batch: its findings become notified and are re-checked later"});
-  router.add({"POST", "/api/v1/batches/{id}/feedback", device_readers(), {}, feedback,
+  router.add({"POST",
+              "/api/v1/batches/{id}/feedback",
+              device_readers(),
+              {},
+              feedback,
               "per-item answers: not-our-customer, customer-informed, fixed, dispute"});
-  router.add({"GET", "/api/v1/disputes", staff(), {}, list_disputes,
+  router.add({"GET",
+              "/api/v1/disputes",
+              staff(),
+              {},
+              list_disputes,
               "items partners disputed, still open"});
 }
 

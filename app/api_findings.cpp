@@ -155,8 +155,8 @@ ApiResponse list_findings(ApiRequest& req) {
   }
   f.ascending = *order && **order == "asc";
   // The cursor names its order, so a page of one order never continues another.
-  const std::string order_tag = std::string(*sort ? **sort : "newest") + "|" +
-                                (f.ascending ? "asc" : "desc") + "|";
+  const std::string order_tag =
+      std::string(*sort ? **sort : "newest") + "|" + (f.ascending ? "asc" : "desc") + "|";
   if (*cursor) {
     auto payload = decode_cursor(**cursor, "fnd");
     if (!payload) return error_from(payload.error());

@@ -81,16 +81,24 @@ std::optional<FindingSort> parse_finding_sort(std::string_view name) {
 
 std::string sort_key(const StoredFinding& row, FindingSort sort) {
   switch (sort) {
-    case FindingSort::kNewest: return std::to_string(row.id);
+    case FindingSort::kNewest:
+      return std::to_string(row.id);
     case FindingSort::kSeverity:
       return std::to_string(static_cast<int>(row.finding.severity));  // as the CASE ranks it
-    case FindingSort::kScore: return std::to_string(row.device_score);
-    case FindingSort::kFirstSeen: return std::to_string(row.first_seen);
-    case FindingSort::kLastSeen: return std::to_string(row.last_seen);
-    case FindingSort::kKind: return std::string(core::to_string(row.finding.kind));
-    case FindingSort::kStatus: return std::string(core::to_string(row.status));
-    case FindingSort::kDistrict: return row.district_name;
-    case FindingSort::kIp: return row.finding.ip.to_string();
+    case FindingSort::kScore:
+      return std::to_string(row.device_score);
+    case FindingSort::kFirstSeen:
+      return std::to_string(row.first_seen);
+    case FindingSort::kLastSeen:
+      return std::to_string(row.last_seen);
+    case FindingSort::kKind:
+      return std::string(core::to_string(row.finding.kind));
+    case FindingSort::kStatus:
+      return std::string(core::to_string(row.status));
+    case FindingSort::kDistrict:
+      return row.district_name;
+    case FindingSort::kIp:
+      return row.finding.ip.to_string();
   }
   return {};
 }
@@ -121,15 +129,14 @@ core::Result<std::vector<StoredFinding>> list_findings(Connection& conn, const V
   const std::string dir = q.ascending ? " ASC" : " DESC";
   // Newest first keeps the plain id range (the primary key walks it); other orders compare the
   // (key, id) pair with the last row shown.
-  std::string where = q.sort == FindingSort::kNewest
-                          ? "(?2 IS NULL OR f.id" + after + "?2)"
-                          : "(?2 IS NULL OR " + key + after + "?2 OR (" + key +
-                                " = ?2 AND f.id" + after + "?14))";
+  std::string where = q.sort == FindingSort::kNewest ? "(?2 IS NULL OR f.id" + after + "?2)"
+                                                     : "(?2 IS NULL OR " + key + after + "?2 OR (" +
+                                                           key + " = ?2 AND f.id" + after + "?14))";
   std::string order = q.sort == FindingSort::kNewest ? " ORDER BY f.id" + dir
                                                      : " ORDER BY " + key + dir + ", f.id" + dir;
-  auto stmt = conn.prepare(std::string(kFindingSelect) +
-                           (q.ip ? " WHERE f.ip = ?12 AND " : " WHERE ") + where +
-                           std::string(kFilters) + order + " LIMIT ?13");
+  auto stmt =
+      conn.prepare(std::string(kFindingSelect) + (q.ip ? " WHERE f.ip = ?12 AND " : " WHERE ") +
+                   where + std::string(kFilters) + order + " LIMIT ?13");
   if (!stmt) return core::fail(stmt.error());
   Statement& s = *stmt;
   s.bind(1, now);
@@ -141,7 +148,9 @@ core::Result<std::vector<StoredFinding>> list_findings(Connection& conn, const V
         s.bind(2, static_cast<std::int64_t>(*v));
         break;
       }
-      case SortColumn::Type::kText: s.bind(2, std::string_view(*q.after_key)); break;
+      case SortColumn::Type::kText:
+        s.bind(2, std::string_view(*q.after_key));
+        break;
       case SortColumn::Type::kAddress: {
         auto ip = core::IpAddress::parse(*q.after_key);
         if (!ip) return core::fail(core::ErrorCode::kBadInput, "cursor is damaged");

@@ -48,11 +48,40 @@ void set_product(DialogReport& r, std::string_view server) {
 
 // ---------------------------------------------------------------- HTTP, HTTPS, TR-069, SSDP
 
-class HttpDialog : public Dialog {
+// One HTTP request and its answer, read to the end of the body (or the cap): what every HTTP
+// dialog shares.
+class HttpExchange : public Dialog {
+ public:
+  HttpExchange(Protocol p, const DialogTarget& t, const DialogOptions& o)
+      : protocol_(p), target_(t), options_(o) {}
+  Step on_data(std::string_view chunk) override {
+    append_capped(buf_, chunk, options_.max_response_bytes);
+    auto r = parse_http_response(buf_);
+    if (!r) return buf_.size() >= 5 ? Step::done() : Step::wait();
+    if (r->head_complete && (r->body_complete || buf_.size() >= options_.max_response_bytes)) {
+      return Step::done();
+    }
+    return Step::wait();
+  }
+  int idle_ms() const override { return 3000; }
+
+ protected:
+  DialogReport empty_report() const {
+    DialogReport rep;
+    rep.protocol = std::string(protocol_name(protocol_));
+    return rep;
+  }
+  Protocol protocol_;
+  DialogTarget target_;
+  DialogOptions options_;
+  std::string buf_;
+};
+
+class HttpDialog : public HttpExchange {
  public:
   HttpDialog(Protocol p, const DialogTarget& t, const DialogOptions& o,
              const LoginCredential* credential)
-      : protocol_(p), target_(t), options_(o) {
+      : HttpExchange(p, t, o) {
     if (credential) {
       auth_ = "Authorization: Basic " + base64(credential->username + ":" + credential->password) +
               "\r\n";
@@ -64,19 +93,8 @@ class HttpDialog : public Dialog {
            "\r\nUser-Agent: " + options_.user_agent + "\r\nAccept: */*\r\n" + auth_ +
            "Connection: close\r\n\r\n";
   }
-  Step on_data(std::string_view chunk) override {
-    append_capped(buf_, chunk, options_.max_response_bytes);
-    auto r = parse_http_response(buf_);
-    if (!r) return buf_.size() >= 5 ? Step::done() : Step::wait();
-    if (r->head_complete && (r->body_complete || buf_.size() >= options_.max_response_bytes)) {
-      return Step::done();
-    }
-    return Step::wait();
-  }
-  int idle_ms() const override { return 3000; }
   DialogReport report() const override {
-    DialogReport rep;
-    rep.protocol = std::string(protocol_name(protocol_));
+    DialogReport rep = empty_report();
     auto r = parse_http_response(buf_);
     if (login_) {
       rep.login = !r || r->status == 0                     ? LoginResult::kUnknown
@@ -101,25 +119,17 @@ class HttpDialog : public Dialog {
   }
 
  private:
-  Protocol protocol_;
-  DialogTarget target_;
-  DialogOptions options_;
   std::string auth_;
   bool login_ = false;
-  std::string buf_;
 };
 
 // A device family's web login form (scanner/http_login_forms.h): one POST, the answer read to
 // its end (capped) and judged by the form's criteria; a redirect is never followed.
-class FormLoginDialog : public Dialog {
+class FormLoginDialog : public HttpExchange {
  public:
   FormLoginDialog(Protocol p, const DialogTarget& t, const DialogOptions& o,
                   const LoginCredential& c)
-      : protocol_(p),
-        target_(t),
-        options_(o),
-        form_(c.form),
-        body_(c.form->render_body(c.username, c.password)) {}
+      : HttpExchange(p, t, o), form_(c.form), body_(c.form->render_body(c.username, c.password)) {}
   std::string opening() override {
     return form_->method + " " + form_->path + " HTTP/1.1\r\nHost: " + host_text(target_) +
            "\r\nUser-Agent: " + options_.user_agent +
@@ -127,31 +137,16 @@ class FormLoginDialog : public Dialog {
            "\r\nContent-Length: " + std::to_string(body_.size()) + "\r\nConnection: close\r\n\r\n" +
            body_;
   }
-  Step on_data(std::string_view chunk) override {
-    append_capped(buf_, chunk, options_.max_response_bytes);
-    auto r = parse_http_response(buf_);
-    if (!r) return buf_.size() >= 5 ? Step::done() : Step::wait();
-    if (r->head_complete && (r->body_complete || buf_.size() >= options_.max_response_bytes)) {
-      return Step::done();
-    }
-    return Step::wait();
-  }
-  int idle_ms() const override { return 3000; }
   DialogReport report() const override {
-    DialogReport rep;
-    rep.protocol = std::string(protocol_name(protocol_));
+    DialogReport rep = empty_report();
     // No excerpt: a login page may echo the user name, and the request held the password.
     rep.login = form_->classify(buf_);
     return rep;
   }
 
  private:
-  Protocol protocol_;
-  DialogTarget target_;
-  DialogOptions options_;
   std::shared_ptr<const HttpLoginForm> form_;
   std::string body_;
-  std::string buf_;
 };
 
 class SsdpDialog : public Dialog {

@@ -133,8 +133,9 @@ TEST_F(FindingQueriesTest, EveryOrderPagesThroughEveryFindingOnceInOrder) {
 }
 
 TEST_F(FindingQueriesTest, VendorAndOperatorFilters) {
-  ASSERT_TRUE(conn().exec("UPDATE devices SET vendor = 'Hikvision', org = 'Example Telecom BV', "
-                          "asn = 64500 WHERE ip = 3221225985"));
+  ASSERT_TRUE(
+      conn().exec("UPDATE devices SET vendor = 'Hikvision', org = 'Example Telecom BV', "
+                  "asn = 64500 WHERE ip = 3221225985"));
   FindingQuery vendor;
   vendor.vendor = "hikvision";  // any case
   EXPECT_EQ(list(vendor).size(), 2u);

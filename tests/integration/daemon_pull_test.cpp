@@ -25,15 +25,16 @@ class PullApi : public ::testing::Test {
     db_ = dir_.file("city.db");
     config_ = dir_.file("citywatch.toml");
     // No notify job: the batches below are built by the CLI, once.
-    testing::write_file(config_, "[server]\nscreen_min_count = 20\n[notify]\nschedule = \"\"\n"
-                                 "[geo]\nprefix_map = \"" +
-                                     testing::source_path("data/demo/prefix-map.csv") + "\"\n");
+    testing::write_file(config_,
+                        "[server]\nscreen_min_count = 20\n[notify]\nschedule = \"\"\n"
+                        "[geo]\nprefix_map = \"" +
+                            testing::source_path("data/demo/prefix-map.csv") + "\"\n");
     ASSERT_EQ(cli({"init"}).exit_code, 0);
     auto imported =
         cli({"import", "shodan", testing::source_path("data/demo/shodan-hague-demo.jsonl")});
     ASSERT_EQ(imported.exit_code, 0) << imported.err;
-    for (auto [name, prefix] : {std::pair{"isp-a", "192.0.2.0/24"},
-                                std::pair{"isp-b", "198.51.100.0/24"}}) {
+    for (auto [name, prefix] :
+         {std::pair{"isp-a", "192.0.2.0/24"}, std::pair{"isp-b", "198.51.100.0/24"}}) {
       auto added = cli({"partners", "add", name, "--prefix", prefix, "--pull"});
       ASSERT_EQ(added.exit_code, 0) << added.err;
       tokens_[name] = token(name, "partner", {"--partner", name});
@@ -42,13 +43,14 @@ class PullApi : public ::testing::Test {
     auto built = cli({"batches", "build"});
     ASSERT_EQ(built.exit_code, 0) << built.err;
     for (auto name : {"isp-a", "isp-b"}) {
-      batch_[name] = one_text("SELECT b.batch_id FROM batches b JOIN partners p ON p.id = "
-                              "b.partner_id WHERE p.name = '" + std::string(name) + "'");
+      batch_[name] = one_text(
+          "SELECT b.batch_id FROM batches b JOIN partners p ON p.id = "
+          "b.partner_id WHERE p.name = '" +
+          std::string(name) + "'");
       ASSERT_FALSE(batch_[name].empty()) << "not one batch built for " << name << ": " << built.out;
     }
-    daemon_ = std::make_unique<DaemonProcess>(
-        std::vector<std::string>{"--config", config_, "--db", db_, "serve", "--listen",
-                                 "127.0.0.1:0"});
+    daemon_ = std::make_unique<DaemonProcess>(std::vector<std::string>{
+        "--config", config_, "--db", db_, "serve", "--listen", "127.0.0.1:0"});
     ASSERT_TRUE(daemon_->started()) << daemon_->startup_error();
   }
 
@@ -58,8 +60,8 @@ class PullApi : public ::testing::Test {
   }
   std::string token(const std::string& user, const std::string& role,
                     std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"--format", "json", "tokens", "create", "--user", user,
-                                  "--role",   role};
+    std::vector<std::string> args{"--format", "json", "tokens", "create",
+                                  "--user",   user,   "--role", role};
     args.insert(args.end(), extra.begin(), extra.end());
     auto r = cli(args);
     EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -75,8 +77,8 @@ class PullApi : public ::testing::Test {
     return json::parse(r.body, nullptr, false);
   }
   std::int64_t items_of(const std::string& batch) {
-    return testing::query_int(db_, "SELECT item_count FROM batches WHERE batch_id = '" + batch +
-                                       "'");
+    return testing::query_int(db_,
+                              "SELECT item_count FROM batches WHERE batch_id = '" + batch + "'");
   }
   std::string status_of(const std::string& batch) {
     return one_text("SELECT status FROM batches WHERE batch_id = '" + batch + "'");
@@ -157,9 +159,10 @@ TEST_F(PullApi, AnotherPartnersBatchIsNotFoundAndStaysUntouched) {
     visible.insert(f["id"].get<std::int64_t>());
   }
   EXPECT_EQ(static_cast<std::int64_t>(visible.size()),
-            testing::query_int(db_, "SELECT count(DISTINCT finding_id) FROM batch_items i JOIN "
-                                    "batches b ON b.id = i.batch WHERE b.batch_id = '" +
-                                        batch_["isp-a"] + "'"));
+            testing::query_int(db_,
+                               "SELECT count(DISTINCT finding_id) FROM batch_items i JOIN "
+                               "batches b ON b.id = i.batch WHERE b.batch_id = '" +
+                                   batch_["isp-a"] + "'"));
   // Partners do not list partners or disputes.
   EXPECT_EQ(call("GET", "/api/v1/partners", "isp-a").status, 403);
   EXPECT_EQ(call("GET", "/api/v1/disputes", "isp-a").status, 403);
@@ -169,8 +172,9 @@ TEST_F(PullApi, FeedbackPerItemAndAcknowledgementReachTheCisoTeam) {
   const std::string mine = batch_["isp-a"];
   ASSERT_GE(items_of(mine), 2);
   // All or nothing: one bad item refuses the whole answer.
-  auto bad = call("POST", "/api/v1/batches/" + mine + "/feedback", "isp-a",
-                  R"({"feedback": [{"item": 1, "status": "fixed"}, {"item": 99999, "status": "fixed"}]})");
+  auto bad =
+      call("POST", "/api/v1/batches/" + mine + "/feedback", "isp-a",
+           R"({"feedback": [{"item": 1, "status": "fixed"}, {"item": 99999, "status": "fixed"}]})");
   EXPECT_GE(bad.status, 400);
   EXPECT_LT(bad.status, 500);
   EXPECT_EQ(testing::query_int(db_, "SELECT count(*) FROM batch_items WHERE feedback IS NOT NULL"),
@@ -195,9 +199,11 @@ TEST_F(PullApi, FeedbackPerItemAndAcknowledgementReachTheCisoTeam) {
   EXPECT_EQ(status_of(mine), "acknowledged");
   EXPECT_GT(json::parse(ack.body)["findings_notified"].get<int>(), 0);
   EXPECT_EQ(testing::query_int(
-                db_, "SELECT count(*) FROM findings WHERE status = 'notified' AND id IN (SELECT "
-                     "finding_id FROM batch_items i JOIN batches b ON b.id = i.batch WHERE "
-                     "b.batch_id = '" + mine + "')"),
+                db_,
+                "SELECT count(*) FROM findings WHERE status = 'notified' AND id IN (SELECT "
+                "finding_id FROM batch_items i JOIN batches b ON b.id = i.batch WHERE "
+                "b.batch_id = '" +
+                    mine + "')"),
             json::parse(ack.body)["findings_notified"].get<int>());
   EXPECT_EQ(call("POST", "/api/v1/batches/" + mine + "/ack", "isp-a").status, 200);  // again: no-op
   EXPECT_TRUE(get_json("/api/v1/batches?status=open", "isp-a")["items"].empty());
@@ -212,14 +218,14 @@ TEST_F(PullApi, FeedbackPerItemAndAcknowledgementReachTheCisoTeam) {
   EXPECT_EQ(a["stats"]["batches"], 1);
   EXPECT_EQ(a["stats"]["acknowledged"], 1);
   EXPECT_EQ(a["stats"]["findings_sent"], items_of(mine));
-  EXPECT_EQ(get_json("/api/v1/partners/isp-a", "analyst")["prefixes"][0]["prefix"],
-            "192.0.2.0/24");
+  EXPECT_EQ(get_json("/api/v1/partners/isp-a", "analyst")["prefixes"][0]["prefix"], "192.0.2.0/24");
   auto staff_view = get_json("/api/v1/batches/" + mine, "analyst");
   EXPECT_TRUE(staff_view.contains("delivery_attempts"));
   // Each change is in the audit log under the partner user's name.
   EXPECT_TRUE(testing::wait_for([&] {
-    return testing::query_int(db_, "SELECT count(*) FROM audit_log WHERE actor = 'isp-a' AND "
-                                   "action IN ('batch.feedback', 'batch.acknowledge')") >= 3;
+    return testing::query_int(db_,
+                              "SELECT count(*) FROM audit_log WHERE actor = 'isp-a' AND "
+                              "action IN ('batch.feedback', 'batch.acknowledge')") >= 3;
   }));
 }
 
@@ -232,11 +238,12 @@ TEST(NotifyJob, TheDaemonBuildsAndDeliversBatchesByItself) {
   receiver.set_secret("/isp", "isp-secret-0123456789");
   testing::write_file(dir.file("isp.key"), "isp-secret-0123456789\n");
   const std::string db = dir.file("city.db"), config = dir.file("citywatch.toml");
-  testing::write_file(
-      config, "[geo]\nprefix_map = \"" + testing::source_path("data/demo/prefix-map.csv") +
-                  "\"\n[notify]\nschedule = \"@daily\"\n[[partner]]\nname = \"isp\"\n"
-                  "prefixes = [\"192.0.2.0/24\"]\nwebhook = \"" + receiver.url("/isp") +
-                  "\"\nsecret_file = \"" + dir.file("isp.key") + "\"\nallow_insecure = true\n");
+  testing::write_file(config,
+                      "[geo]\nprefix_map = \"" + testing::source_path("data/demo/prefix-map.csv") +
+                          "\"\n[notify]\nschedule = \"@daily\"\n[[partner]]\nname = \"isp\"\n"
+                          "prefixes = [\"192.0.2.0/24\"]\nwebhook = \"" +
+                          receiver.url("/isp") + "\"\nsecret_file = \"" + dir.file("isp.key") +
+                          "\"\nallow_insecure = true\n");
   ASSERT_EQ(testing::citywatch({"--config", config, "--db", db, "init"}).exit_code, 0);
   auto imported = testing::citywatch({"--config", config, "--db", db, "import", "shodan",
                                       testing::source_path("data/demo/shodan-hague-demo.jsonl")});
@@ -254,8 +261,9 @@ TEST(NotifyJob, TheDaemonBuildsAndDeliversBatchesByItself) {
     return testing::query_int(db, "SELECT count(*) FROM batches WHERE status = 'delivered'") == 1;
   }));
   EXPECT_TRUE(testing::wait_for([&] {
-    return daemon.get("/metrics").body.find(
-               "citywatch_batch_deliveries_total{outcome=\"delivered\"} 1") != std::string::npos;
+    return daemon.get("/metrics")
+               .body.find("citywatch_batch_deliveries_total{outcome=\"delivered\"} 1") !=
+           std::string::npos;
   })) << daemon.get("/metrics").body;
 }
 
