@@ -3,12 +3,14 @@
 // 127.0.0.0/8 network of its own; the runs list shows the delta, the devices appear in the API,
 // and a second run after a service went away lists it as gone. Scope names that are paths,
 // unknown params and missing scopes are refused; a [[jobs]] scan job runs like any other, and
-// one whose scope file is missing stops the daemon at start.
+// one whose scope file is missing stops the daemon at start. Stopping the daemon mid-scan
+// ends the scan at once, recorded as interrupted.
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -18,6 +20,7 @@
 
 #include "tests/support/daemon_process.h"
 #include "tests/support/prometheus_text.h"
+#include "tests/support/sqlite_query.h"
 #include "tests/support/test_support.h"
 
 namespace citywatch {
@@ -100,10 +103,10 @@ struct Suite {
 };
 Suite* suite = nullptr;
 
-std::string make_token(const std::string& user, const std::string& role,
+std::string make_token(const std::string& db, const std::string& user, const std::string& role,
                        const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args{"--db",   suite->db, "--format", "json",   "tokens",
-                                "create", "--user",  user,       "--role", role};
+  std::vector<std::string> args{"--db",   db,       "--format", "json",   "tokens",
+                                "create", "--user", user,       "--role", role};
   args.insert(args.end(), extra.begin(), extra.end());
   auto r = testing::citywatch(args);
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -153,12 +156,12 @@ schedule = "@weekly"
 params = { scope = "lab", ports = [8080] }
 )");
     ASSERT_EQ(testing::citywatch({"--db", suite->db, "init"}).exit_code, 0);
-    suite->analyst = make_token("ana", "analyst");
+    suite->analyst = make_token(suite->db, "ana", "analyst");
     ASSERT_EQ(testing::citywatch({"--db", suite->db, "partners", "add", "isp-7", "--prefix",
                                   "192.0.2.0/30", "--pull"})
                   .exit_code,
               0);
-    suite->partner = make_token("isp-7", "partner", {"--partner", "isp-7"});
+    suite->partner = make_token(suite->db, "isp-7", "partner", {"--partner", "isp-7"});
     suite->daemon = std::make_unique<DaemonProcess>(std::vector<std::string>{
         "--config", suite->config, "--db", suite->db, "serve", "--listen", "127.0.0.1:0"});
     ASSERT_TRUE(suite->daemon->started()) << suite->daemon->startup_error();
@@ -328,6 +331,37 @@ TEST_F(DaemonScanJob, AConfiguredScanJobWithoutItsScopeStopsTheDaemonAtStart) {
   EXPECT_NE(refused.log().find("[[jobs]] scan-noord: no scope 'noord' in [scan] scope_dir"),
             std::string::npos)
       << refused.log();
+}
+
+TEST_F(DaemonScanJob, StoppingTheDaemonMidScanRecordsTheRunAsInterrupted) {
+  // A daemon of its own: one connection a second, so the scan's 16 ports would take 16 s,
+  // longer than the shutdown grace; it must stop sending when told to.
+  std::string db = suite->dir.file("slow.db");
+  std::string config = suite->dir.file("slow.toml");
+  testing::write_file(config,
+                      "[scheduler]\ntick_seconds = 1\nlease_seconds = 30\n"
+                      "shutdown_grace_seconds = 10\n[health]\nmin_free_mb = 1\n"
+                      "[scan]\nscope_dir = \"scopes\"\n");
+  ASSERT_EQ(testing::citywatch({"--db", db, "init"}).exit_code, 0);
+  std::string token = make_token(db, "ana", "analyst");
+  DaemonProcess slow({"--config", config, "--db", db, "serve", "--listen", "127.0.0.1:0"});
+  ASSERT_TRUE(slow.started()) << slow.startup_error();
+  auto created = slow.send("POST", "/api/v1/jobs",
+                           R"({"name":"scan-slow","kind":"scan","schedule":"@weekly",)"
+                           R"("params":{"scope":"lab","rate":1}})",
+                           token);
+  ASSERT_EQ(created.status, 201) << created.body;
+  ASSERT_EQ(slow.send("POST", "/api/v1/jobs/scan-slow/run", "", token).status, 202);
+  ASSERT_TRUE(slow.wait_log("scan_start")) << slow.log();
+  slow.signal(SIGTERM);
+  EXPECT_EQ(slow.wait_exit(), 0) << slow.log();
+  EXPECT_EQ(slow.log().find("shutdown_forced"), std::string::npos) << slow.log();
+  EXPECT_EQ(testing::query_text(db,
+                                "SELECT r.status FROM job_runs r JOIN jobs j ON j.id = r.job_id "
+                                "WHERE j.name = 'scan-slow'"),
+            "interrupted;");
+  EXPECT_EQ(testing::query_text(db, "SELECT status FROM scan_runs"), "interrupted;");
+  EXPECT_LT(testing::query_int(db, "SELECT targets FROM scan_runs"), 16);
 }
 
 }  // namespace
