@@ -1,7 +1,7 @@
 // Operations: imports (list, show, upload a feed file), feeds and their freshness, and
-// scheduled jobs (list, create, delete, run now, runs). Scan jobs are jobs of kind "scan";
-// batch building and delivery and re-checks are jobs too, so they appear here when their
-// kinds are registered.
+// scheduled jobs (list, create, delete, run now, runs). Scan jobs are jobs of kind "scan"
+// (app/scan_jobs.cpp); batch building and delivery and re-checks are jobs too, so they appear
+// here when their kinds are registered.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -342,7 +342,7 @@ ApiResponse create_job(ApiRequest& req) {
   auto schedule = Schedule::parse(**schedule_text);
   if (!schedule) return error_from(schedule.error());
   if (kind->validate_params) {
-    if (auto ok = kind->validate_params(*params); !ok) return error_from(ok.error());
+    if (auto ok = kind->validate_params(*params, *req.config); !ok) return error_from(ok.error());
   } else if (*params != "{}") {
     return error_response(400, "bad_request", "jobs of this kind take no params");
   }

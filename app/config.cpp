@@ -825,11 +825,11 @@ core::Result<Config> parse_config(std::string_view text, const std::string& path
 
   auto scan = section(root, "scan", "scan");
   if (!scan) return core::fail(scan.error());
-  CITYWATCH_TRY(
-      scan->keys({"contact_url", "rate", "network_rate", "network_prefix_v4", "network_prefix_v6",
-                  "max_in_flight", "connect_timeout_ms", "read_timeout_ms", "udp_timeout_ms",
-                  "conversation_timeout_ms", "protocol_timeouts_ms", "retries", "max_read_bytes",
-                  "max_login_attempts", "max_scope_addresses", "blocklist", "opt_out"}));
+  CITYWATCH_TRY(scan->keys(
+      {"contact_url", "rate", "network_rate", "network_prefix_v4", "network_prefix_v6",
+       "max_in_flight", "connect_timeout_ms", "read_timeout_ms", "udp_timeout_ms",
+       "conversation_timeout_ms", "protocol_timeouts_ms", "retries", "max_read_bytes",
+       "max_login_attempts", "max_scope_addresses", "blocklist", "opt_out", "scope_dir"}));
   ScanConfig& scan_config = config.scan;
   CITYWATCH_TRY(scan->str("contact_url", scan_config.contact_url));
   for (char c : scan_config.contact_url) {
@@ -872,6 +872,7 @@ core::Result<Config> parse_config(std::string_view text, const std::string& path
   }
   CITYWATCH_TRY(scan->file_path("blocklist", scan_config.blocklist));
   CITYWATCH_TRY(scan->file_path("opt_out", scan_config.opt_out));
+  CITYWATCH_TRY(scan->file_path("scope_dir", scan_config.scope_dir));
 
   auto notify = section(root, "notify", "notify");
   if (!notify) return core::fail(notify.error());

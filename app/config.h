@@ -40,6 +40,9 @@ struct ScanConfig {
   std::size_t max_scope_addresses = 65536;  // wider scopes need --allow-wide
   std::string blocklist;                    // files of addresses/CIDRs never scanned
   std::string opt_out;
+  // Scope files scan jobs may name: a job's scope NAME is <scope_dir>/NAME.scope, so jobs
+  // (which analysts create) read no other file. Empty: no scan jobs.
+  std::string scope_dir;
 };
 
 struct ServerConfig {
@@ -122,7 +125,8 @@ struct HealthConfig {
   std::int64_t min_free_mb = 256;
 };
 
-// A job the configuration asks for that is not a feed (e.g. kind "scan" once scanning lands).
+// A job the configuration asks for that is not a feed (e.g. kind "scan"); params are checked
+// by the kind (validate_params) when the daemon takes the configuration.
 struct ConfiguredJob {
   std::string name, kind, schedule;
   std::string params_json = "{}";

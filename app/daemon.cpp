@@ -70,10 +70,14 @@ struct Checked {
 };
 
 // What a configuration needs before the daemon takes it: its secrets readable, a listen
-// address that parses, and the rule, list and geo files every import needs loading (so a broken
-// one is refused here, not at the first import).
+// address that parses, the rule, list and geo files every import needs loading (so a broken
+// one is refused here, not at the first import), and [[jobs]] params their kinds accept (a scan
+// job's scope file in place).
 core::Result<Checked> check_for_daemon(const Config& c, const core::Clock& clock) {
   if (auto risk = load_risk_data(c); !risk) return core::fail(risk.error());
+  JobRegistry kinds;
+  register_job_kinds(kinds);
+  CITYWATCH_TRY(check_config_jobs(kinds, c));
   auto geo = enrich::Geolocator::open(c.geo, clock);
   if (!geo) return core::fail(geo.error());
   auto districts = std::make_shared<std::vector<DistrictName>>();

@@ -6,7 +6,6 @@
 #include <filesystem>
 #include <fstream>
 
-#include "app/alerts.h"
 #include "app/logging.h"
 
 namespace citywatch::app {
@@ -60,11 +59,7 @@ core::Result<ImportPipeline> ImportPipeline::open(const Config& config, db::Stor
                                                   const core::Clock& clock, Alerter* alerter) {
   auto ingest = Ingest::open(config, store, clock);
   if (!ingest) return core::fail(ingest.error());
-  if (alerter) {
-    (*ingest)->risk().on_new_finding([alerter, &clock](const core::Finding& f) {
-      if (auto critical = critical_of(f)) alerter->critical_finding(*critical, clock.now());
-    });
-  }
+  (*ingest)->alert_critical_findings(alerter);
   return ImportPipeline(config, std::move(*ingest));
 }
 

@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "app/alerts.h"
 #include "app/logging.h"
 
 namespace citywatch::app {
@@ -25,6 +26,14 @@ core::Result<std::unique_ptr<Ingest>> Ingest::open(const Config& config, db::Sto
     g->locate(o.ip, &o.geo, out);
   };
   return ingest;
+}
+
+void Ingest::alert_critical_findings(Alerter* alerter) {
+  if (!alerter) return;
+  const core::Clock& clock = clock_;
+  risk_->on_new_finding([alerter, &clock](const core::Finding& f) {
+    if (auto critical = critical_of(f)) alerter->critical_finding(*critical, clock.now());
+  });
 }
 
 ObservationWriter::ObservationWriter(Ingest& ingest, std::int64_t import_id, std::size_t chunk_size)

@@ -24,6 +24,8 @@
 
 namespace citywatch::app {
 
+class Alerter;
+
 class Ingest {
  public:
   // Loads and validates the rule and list files and the geo setup before anything is read: a
@@ -34,6 +36,8 @@ class Ingest {
 
   db::Store& store() { return store_; }
   RiskPipeline& risk() { return *risk_; }
+  // Raises each new critical finding as an alert (the daemon's imports and scans); null: none.
+  void alert_critical_findings(Alerter* alerter);
   const db::Locator& locator() const { return locate_; }
   const core::Clock& clock() const { return clock_; }
 

@@ -1,5 +1,5 @@
-// The job kinds of this build and the jobs the configuration implies. Later kinds (scan,
-// batch-build, batch-deliver, recheck) register here.
+// The job kinds of this build and the jobs the configuration implies. Later kinds
+// (batch-build, batch-deliver, recheck) register here.
 #include "app/jobs.h"
 
 namespace citywatch::app {
@@ -51,6 +51,32 @@ void register_job_kinds(JobRegistry& registry) {
                            "build each partner's due batch and deliver the due push batches "
                            "(one attempt each; retries wait for their time)",
                            run_notify));
+  JobKind scan = config_kind(kScan,
+                             "active scan of a scope file in [scan] scope_dir, recorded with its "
+                             "delta (new, changed and gone services)",
+                             run_scan_job);
+  scan.validate_params = validate_scan_params;
+  scan.api_creatable = true;
+  scan.analyst_may_manage = true;
+  registry.add(std::move(scan));
+}
+
+core::Result<void> check_config_jobs(const JobRegistry& registry, const Config& config) {
+  for (const auto& j : config.jobs) {
+    const JobKind* kind = registry.find(j.kind);
+    if (!kind) continue;
+    core::Result<void> ok;
+    if (kind->validate_params) {
+      ok = kind->validate_params(j.params_json, config);
+    } else if (j.params_json != "{}") {
+      ok = core::fail(core::ErrorCode::kBadInput, "jobs of this kind take no params");
+    }
+    if (!ok) {
+      return core::fail(core::ErrorCode::kConfig, "[[jobs]] " + j.name + ": " + ok.error().message,
+                        config.source_path);
+    }
+  }
+  return core::ok();
 }
 
 std::vector<db::JobDefinition> config_jobs(const Config& config) {

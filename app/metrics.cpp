@@ -110,6 +110,10 @@ Metrics::Metrics() {
           "Audit log entries that could not be written");
   declare("citywatch_feed_stale", MetricType::kGauge,
           "1 when a feed has brought nothing new for longer than its stale_after_hours");
+  declare("citywatch_scan_ports_total", MetricType::kCounter,
+          "Ports probed by scan jobs (address and port pairs), by scope name");
+  declare("citywatch_scan_ports_per_second", MetricType::kGauge,
+          "Ports per second of a scope's last finished scan job, probing to stored findings");
 }
 
 void Metrics::declare(const std::string& name, MetricType type, const std::string& help,

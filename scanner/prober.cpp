@@ -193,6 +193,24 @@ struct Prober::Impl {
     }
   }
 
+  // The run is stopping: what has not started yet is delivered refused, unsent (a retry queued
+  // later is dropped the same way on the next round).
+  void drop_pending() {
+    source_done = true;
+    for (auto& [key, q] : nets) {
+      while (!q.pending.empty()) {
+        ProbeRequest r = std::move(q.pending.front());
+        int attempts = q.attempts.front();
+        q.pending.pop_front();
+        q.attempts.pop_front();
+        --window_used;
+        deliver(std::move(r), Outcome::kRefused, attempts, {}, "not sent: the run is stopping");
+      }
+      q.in_ring = false;
+    }
+    ring.clear();
+  }
+
   // Networks with nothing pending whose bucket has refilled are the same as new ones: drop them
   // so a scan of many networks keeps bounded state.
   void forget_idle_networks() {
@@ -793,7 +811,11 @@ core::Result<ProberStats> Prober::run(TargetSource& source,
 
   std::vector<epoll_event> events(512);
   while (true) {
-    m.fill_window();
+    if (source.stopping()) {
+      m.drop_pending();
+    } else {
+      m.fill_window();
+    }
     TimePoint next_start = m.start_ready();
     if (m.source_done && m.ring.empty() && m.in_flight() == 0) break;
     TimePoint wake = next_start;

@@ -43,7 +43,7 @@ enum class Outcome : std::uint8_t {
   kTimeout,      // no answer to any attempt: filtered, down, or a UDP service that ignores us
   kReset,        // the connection was reset mid-conversation
   kUnreachable,  // no route, host unreachable
-  kRefused,      // not sent: the address is outside the scope, blocklisted or opted out
+  kRefused,      // not sent: outside the scope, blocklisted, opted out, or the run is stopping
   kError,        // a local error (out of sockets, ...)
 };
 std::string_view to_string(Outcome o);
@@ -85,6 +85,10 @@ class TargetSource {
   virtual ~TargetSource() = default;
   virtual bool next(ProbeRequest& out) = 0;
   virtual bool allows(const core::IpAddress& ip) const = 0;
+  // True once the caller wants the run to end early (a daemon shutting down): nothing more is
+  // taken from the source or started; what waits its turn is delivered kRefused without a
+  // packet, and the connections in flight finish as usual.
+  virtual bool stopping() const { return false; }
 };
 
 struct ProberStats {

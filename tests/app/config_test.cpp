@@ -29,11 +29,14 @@ TEST(Config, ScanSection) {
   testing::TempDir dir;
   testing::write_file(dir.file("s.toml"),
                       "[scan]\nrate = 50\nopt_out = \"optout.txt\"\n"
-                      "protocol_timeouts_ms = { telnet = 8000, snmp = 900 }\n");
+                      "protocol_timeouts_ms = { telnet = 8000, snmp = 900 }\n"
+                      "scope_dir = \"scopes\"\n");
   auto s = load_config(dir.file("s.toml"));
   ASSERT_TRUE(s) << s.error().to_string();
   EXPECT_EQ(s->scan.rate, 50u);
   EXPECT_EQ(s->scan.opt_out, dir.file("optout.txt"));
+  EXPECT_EQ(s->scan.scope_dir, dir.file("scopes"));
+  EXPECT_TRUE(example->scan.scope_dir.empty());
   EXPECT_EQ(s->scan.protocol_timeouts_ms.at("telnet"), 8000u);
   EXPECT_EQ(s->scan.protocol_timeouts_ms.at("snmp"), 900u);
 
@@ -43,6 +46,11 @@ TEST(Config, ScanSection) {
   EXPECT_NE(bad.error().message.find("unknown protocol 'gopher'"), std::string::npos);
   testing::write_file(dir.file("zero.toml"), "[scan]\nnetwork_rate = 0\n");
   EXPECT_FALSE(load_config(dir.file("zero.toml")));
+  testing::write_file(dir.file("dir.toml"), "[scan]\n\nscope_dir = 5\n");
+  auto scope_dir = load_config(dir.file("dir.toml"));
+  ASSERT_FALSE(scope_dir);
+  EXPECT_EQ(scope_dir.error().to_string(),
+            dir.file("dir.toml") + ":3: scan.scope_dir must be a string");
 }
 
 TEST(Config, UnknownKeysAndWrongTypesNameTheLine) {

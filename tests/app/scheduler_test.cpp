@@ -202,20 +202,20 @@ TEST_F(SchedulerTest, LeasesOfADeadDaemonOnThisHostAreReclaimedAtOnce) {
 }
 
 TEST_F(SchedulerTest, UnknownKindsFailWithoutLooping) {
-  config_->jobs.push_back({"scan-city", "scan", "every 1h", "{}", true});
+  config_->jobs.push_back({"recheck-city", "recheck", "every 1h", "{}", true});
   auto s = make();
   auto r = s->run_due_once(*store_);
   ASSERT_TRUE(r);
   bool seen = false;
   for (const auto& rec : *r) {
-    if (rec.job == "scan-city") {
+    if (rec.job == "recheck-city") {
       seen = true;
       EXPECT_EQ(rec.status, "failed");
-      EXPECT_NE(rec.error.find("unknown job kind 'scan'"), std::string::npos);
+      EXPECT_NE(rec.error.find("unknown job kind 'recheck'"), std::string::npos);
     }
   }
   EXPECT_TRUE(seen);
-  EXPECT_EQ(job("scan-city")->next_due, kStart + 3600);
+  EXPECT_EQ(job("recheck-city")->next_due, kStart + 3600);
 }
 
 TEST_F(SchedulerTest, RetentionPurgesByTheInjectedClock) {

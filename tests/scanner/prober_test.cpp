@@ -231,6 +231,44 @@ TEST(Prober, RefusedTargetsGetNoPacket) {
   EXPECT_TRUE(s.arrivals().empty());
 }
 
+// A daemon shutting down mid-scan: once the source says it is stopping, what waits its turn is
+// delivered refused without a packet, so the run ends without sending the rest.
+TEST(Prober, AStoppingSourceEndsTheRunWithoutSendingTheRest) {
+  TestServer s("127.91.2.2", [](int c) { (void)!::write(c, "SSH-2.0-x\r\n", 11); });
+  class StoppingSource final : public TargetSource {
+   public:
+    explicit StoppingSource(std::vector<ProbeRequest> r) : list_(std::move(r)) {}
+    bool next(ProbeRequest& out) override { return list_.next(out); }
+    bool allows(const core::IpAddress& ip) const override { return list_.allows(ip); }
+    bool stopping() const override { return stop; }
+    bool stop = false;
+
+   private:
+    ListSource list_;
+  };
+  ProberOptions o = fast();
+  o.rate = 5;  // forty targets would take eight seconds
+  o.network_rate = 5;
+  Prober p(o);
+  StoppingSource src(std::vector<ProbeRequest>(40, req("127.91.2.2", s.port(), Protocol::kSsh)));
+  std::vector<ProbeResult> out;
+  auto stats = p.run(src, [&](ProbeResult&& x) {
+    out.push_back(std::move(x));
+    src.stop = true;
+  });
+  ASSERT_TRUE(stats);
+  ASSERT_EQ(out.size(), 40u);  // every request still gets its one result
+  std::size_t refused = 0;
+  for (const auto& r : out) {
+    if (r.outcome == Outcome::kRefused) {
+      ++refused;
+      EXPECT_EQ(r.detail, "not sent: the run is stopping");
+    }
+  }
+  EXPECT_EQ(s.arrivals().size(), 40u - refused);
+  EXPECT_GE(refused, 37u);  // at most the first probe and the one or two the rate let start
+}
+
 TEST(Prober, NoNetworkSeesMoreThanItsRate) {
   // Two networks, 24 connections each, 12 per second per network: measured where it counts,
   // on the servers, as the most arrivals in any one-second window.

@@ -108,5 +108,12 @@ function duration(a, b) {
 function summary(obj) {
   if (!obj || typeof obj !== 'object') return obj ? String(obj) : '';
   const entries = Object.entries(obj).filter(([, v]) => typeof v !== 'object');
-  return el('span', { class: 'kv' }, entries.map(([k, v]) => el('span', {}, el('b', { text: label(k) + ':' }), ' ' + (typeof v === 'number' ? num(v) : String(v)))));
+  // Scan runs: the delta against the previous run of the scope comes first, its services below.
+  const delta = obj.delta && typeof obj.delta === 'object' ? obj.delta : null;
+  const lists = delta ? ['new', 'changed', 'gone'].filter((k) => Array.isArray(delta[k])) : [];
+  const counts = lists.map((k) => [k, delta[k].length]);
+  const kv = el('span', { class: 'kv' }, [...counts, ...entries].map(([k, v]) => el('span', {}, el('b', { text: label(k) + ':' }), ' ' + (typeof v === 'number' ? num(v) : String(v)))));
+  const services = lists.flatMap((k) => delta[k].map((s) => el('li', { text: `${k}  ${s}` })));
+  if (!services.length) return kv;
+  return el('span', {}, kv, el('details', {}, el('summary', { text: 'Services new, changed and gone' }), el('ul', {}, services)));
 }
