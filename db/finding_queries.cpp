@@ -8,18 +8,6 @@
 namespace citywatch::db {
 namespace {
 
-template <typename T, typename Read>
-core::Result<std::vector<T>> collect(Statement& s, Read read) {
-  std::vector<T> out;
-  while (true) {
-    auto row = s.step();
-    if (!row) return core::fail(row.error());
-    if (!*row) break;
-    out.push_back(read(s));
-  }
-  return out;
-}
-
 void bind_list(Statement& s, int index, const std::string& comma_list) {
   s.bind_text_or_null(index, comma_list);
 }

@@ -82,18 +82,6 @@ BatchSummary read_summary(const Statement& s) {
   return b;
 }
 
-template <typename T, typename Read>
-core::Result<std::vector<T>> collect(Statement& q, Read read) {
-  std::vector<T> out;
-  while (true) {
-    auto row = q.step();
-    if (!row) return core::fail(row.error());
-    if (!*row) break;
-    out.push_back(read(q));
-  }
-  return out;
-}
-
 }  // namespace
 
 core::Result<std::int64_t> NotifyStore::upsert_partner(const core::Partner& p,

@@ -123,18 +123,6 @@ ServiceRecord read_service(const Statement& s) {
   return r;
 }
 
-template <typename T, typename Read>
-core::Result<std::vector<T>> collect(Statement& s, Read read) {
-  std::vector<T> out;
-  while (true) {
-    auto row = s.step();
-    if (!row) return core::fail(row.error());
-    if (!*row) break;
-    out.push_back(read(s));
-  }
-  return out;
-}
-
 std::string device_select() { return "SELECT " + std::string(kDeviceColumns) + " FROM devices d"; }
 
 std::optional<core::UnixSeconds> opt_int(const Statement& s, int col) {

@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/result.h"
 
@@ -119,5 +120,18 @@ class Transaction {
   explicit Transaction(Connection* conn) : conn_(conn) {}
   Connection* conn_;
 };
+
+// Every row of a statement, each made into a T by read(statement).
+template <typename T, typename Read>
+core::Result<std::vector<T>> collect(Statement& s, Read read) {
+  std::vector<T> out;
+  while (true) {
+    auto row = s.step();
+    if (!row) return core::fail(row.error());
+    if (!*row) break;
+    out.push_back(read(s));
+  }
+  return out;
+}
 
 }  // namespace citywatch::db
