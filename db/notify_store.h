@@ -1,4 +1,4 @@
-// db/notify_store.h: the notification tables (migration 4): partners with prefixes and AS
+// db/notify_store.h: the notification tables (migration 5): partners with prefixes and AS
 // numbers, batches with a snapshot of each item, delivery attempts, what each partner was told
 // about each finding, feedback and the dispute queue. Batch building stores a whole batch and its
 // suppression state in the caller's transaction; delivery writes the attempt (and commits)
