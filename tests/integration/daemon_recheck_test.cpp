@@ -4,6 +4,7 @@
 // and tells the partner in its next batch. Real services on this test's own 127.202.x.0/29.
 #include <gtest/gtest.h>
 
+#include <ctime>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -63,6 +64,11 @@ TEST(DaemonRecheck, AFixedServiceIsRescannedAndThePartnerToldInItsNextBatch) {
   device.reset();
   device = std::make_unique<Service>(net + "2", 2323, kLoginPrompt, false);
   ASSERT_TRUE(device->up());
+
+  // Observation times are whole seconds and only a later look can fix a finding: the re-scan
+  // must fall in a later second than the first scan (which ended before this line).
+  const std::time_t scanned_by = std::time(nullptr);
+  ASSERT_TRUE(testing::wait_for([&] { return std::time(nullptr) > scanned_by; }));
 
   // A new job runs when the daemon starts: re-scan, then the next batch with the outcome.
   DaemonProcess daemon({"--config", config, "--db", db, "serve", "--listen", "127.0.0.1:0"});
