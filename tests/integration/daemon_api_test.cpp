@@ -34,12 +34,7 @@ Suite* suite = nullptr;
 
 std::string make_token(const std::string& user, const std::string& role,
                        const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args{"--db",   suite->db, "--format", "json",   "tokens",
-                                "create", "--user",  user,       "--role", role};
-  args.insert(args.end(), extra.begin(), extra.end());
-  auto r = testing::citywatch(args);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return json::parse(r.out).value("token", "");
+  return testing::create_token({"--db", suite->db}, user, role, extra);
 }
 
 class DaemonApi : public ::testing::Test {

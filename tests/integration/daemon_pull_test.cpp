@@ -59,13 +59,8 @@ class PullApi : public ::testing::Test {
     return testing::citywatch(args);
   }
   std::string token(const std::string& user, const std::string& role,
-                    std::vector<std::string> extra = {}) {
-    std::vector<std::string> args{"--format", "json", "tokens", "create",
-                                  "--user",   user,   "--role", role};
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto r = cli(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return json::parse(r.out).value("token", "");
+                    const std::vector<std::string>& extra = {}) {
+    return testing::create_token({"--config", config_, "--db", db_}, user, role, extra);
   }
   testing::HttpResult call(const std::string& method, const std::string& path,
                            const std::string& who, const std::string& body = "") {

@@ -45,16 +45,6 @@ struct Suite {
 };
 Suite* suite = nullptr;
 
-std::string make_token(const std::string& db, const std::string& user, const std::string& role,
-                       const std::vector<std::string>& extra = {}) {
-  std::vector<std::string> args{"--db",   db,       "--format", "json",   "tokens",
-                                "create", "--user", user,       "--role", role};
-  args.insert(args.end(), extra.begin(), extra.end());
-  auto r = testing::citywatch(args);
-  EXPECT_EQ(r.exit_code, 0) << r.err;
-  return json::parse(r.out).value("token", "");
-}
-
 class DaemonScanJob : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -98,12 +88,12 @@ schedule = "@weekly"
 params = { scope = "lab", ports = [8080] }
 )");
     ASSERT_EQ(testing::citywatch({"--db", suite->db, "init"}).exit_code, 0);
-    suite->analyst = make_token(suite->db, "ana", "analyst");
+    suite->analyst = testing::create_token({"--db", suite->db}, "ana", "analyst");
     ASSERT_EQ(testing::citywatch({"--db", suite->db, "partners", "add", "isp-7", "--prefix",
                                   "192.0.2.0/30", "--pull"})
                   .exit_code,
               0);
-    suite->partner = make_token(suite->db, "isp-7", "partner", {"--partner", "isp-7"});
+    suite->partner = testing::create_token({"--db", suite->db}, "isp-7", "partner", {"--partner", "isp-7"});
     suite->daemon = std::make_unique<DaemonProcess>(std::vector<std::string>{
         "--config", suite->config, "--db", suite->db, "serve", "--listen", "127.0.0.1:0"});
     ASSERT_TRUE(suite->daemon->started()) << suite->daemon->startup_error();
@@ -285,7 +275,7 @@ TEST_F(DaemonScanJob, StoppingTheDaemonMidScanRecordsTheRunAsInterrupted) {
                       "shutdown_grace_seconds = 10\n[health]\nmin_free_mb = 1\n"
                       "[scan]\nscope_dir = \"scopes\"\n");
   ASSERT_EQ(testing::citywatch({"--db", db, "init"}).exit_code, 0);
-  std::string token = make_token(db, "ana", "analyst");
+  std::string token = testing::create_token({"--db", db}, "ana", "analyst");
   DaemonProcess slow({"--config", config, "--db", db, "serve", "--listen", "127.0.0.1:0"});
   ASSERT_TRUE(slow.started()) << slow.startup_error();
   auto created = slow.send("POST", "/api/v1/jobs",

@@ -1,8 +1,12 @@
 #include "tests/support/daemon_process.h"
+#include "tests/support/test_support.h"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <httplib.h>
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -27,6 +31,17 @@ const bool kIgnoreSigpipe = [] {
   return true;
 }();
 }  // namespace
+
+std::string create_token(std::vector<std::string> db_args, const std::string& user,
+                         const std::string& role, const std::vector<std::string>& extra) {
+  for (const char* a : {"--format", "json", "tokens", "create", "--user"}) db_args.push_back(a);
+  db_args.insert(db_args.end(), {user, "--role", role});
+  db_args.insert(db_args.end(), extra.begin(), extra.end());
+  auto r = citywatch(db_args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto body = nlohmann::json::parse(r.out, nullptr, false);
+  return body.is_object() ? body.value("token", "") : "";
+}
 
 bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds deadline) {
   auto end = std::chrono::steady_clock::now() + deadline;

@@ -18,6 +18,12 @@ namespace citywatch::testing {
 // Polls cond until it holds or the deadline passes; returns the last result. Each poll waits
 // on nothing but the condition itself (a short pause between polls is the deadline's share,
 // not a timing assumption).
+// An API token made with `citywatch tokens create` (the user is created when new); db_args
+// name the database ({"--db", DB}, with "--config", FILE in front where needed). A failure is
+// a test failure and gives "".
+std::string create_token(std::vector<std::string> db_args, const std::string& user,
+                         const std::string& role, const std::vector<std::string>& extra = {});
+
 bool wait_for(const std::function<bool()>& cond,
               std::chrono::milliseconds deadline = std::chrono::seconds(30));
 
